@@ -1,0 +1,16 @@
+"""gunicorn settings for `make run` and production; every value can be overridden from the environment."""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("ACCESS_LOG") or None
+preload_app = True
+max_requests = 5000
+max_requests_jitter = 500

@@ -1,0 +1,14 @@
+"""The JSON API: one module per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def register_api(app: Flask, api: Api) -> None:
+    from household.api import auth, docs, health, users
+
+    for module in (auth, users, health):
+        api.register_blueprint(module.blp)
+    docs.register(app, api)

@@ -1,0 +1,163 @@
+"""Registration, login, logout, the current user and the CSRF token."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import g, session
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+from marshmallow import fields, validate
+
+from household.api.fields import (
+    Email,
+    Password,
+    PinCode,
+    StrictSchema,
+    Text,
+    UserEnvelope,
+    UserSchema,
+)
+from household.api.fields import Phone as PhoneField
+from household.auth import tokens
+from household.auth.access import SESSION_KEY, current, login_required
+from household.domain import accounts
+from household.extensions import db
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts, login and sessions")
+
+
+class _AccountFields(StrictSchema):
+    email = Email(required=True, validate=validate.Length(max=254))
+    password = Password(required=True)
+    name = Text(required=True, min_len=2, max_len=100)
+    phone = PhoneField(required=True)
+    pin_code = PinCode(required=True)
+    location = Text(max_len=100, allow_none=True)
+
+
+class CustomerRegistration(_AccountFields):
+    address = Text(required=True, min_len=3, max_len=300)
+
+
+class ProfessionalRegistration(_AccountFields):
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    experience_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60))
+    description = Text(required=True, min_len=10, max_len=2000)
+
+
+class LoginArgs(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+
+
+class LoginResponse(ma.Schema):
+    token = fields.String()
+    user = fields.Nested(UserSchema)
+
+
+class CsrfResponse(ma.Schema):
+    csrf_token = fields.String()
+
+
+class ProfileUpdate(StrictSchema):
+    name = Text(min_len=2, max_len=100)
+    phone = PhoneField()
+    address = Text(min_len=3, max_len=300)
+    location = Text(max_len=100, allow_none=True)
+    pin_code = PinCode()
+    experience_years = fields.Integer(strict=True, validate=validate.Range(min=0, max=60))
+    description = Text(min_len=10, max_len=2000)
+
+
+class PasswordChange(StrictSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    new_password = Password(required=True)
+
+
+@blp.route("/register/customer")
+class RegisterCustomer(MethodView):
+    @blp.arguments(CustomerRegistration)
+    @blp.response(201, UserEnvelope)
+    @blp.alt_response(409, description="Email already registered")
+    def post(self, data):
+        """Register a customer account."""
+        return {"user": accounts.register_customer(db.session, data)}
+
+
+@blp.route("/register/professional")
+class RegisterProfessional(MethodView):
+    @blp.arguments(ProfessionalRegistration)
+    @blp.response(201, UserEnvelope)
+    @blp.alt_response(409, description="Email already registered")
+    def post(self, data):
+        """Register a service professional; they stay pending until the admin approves them."""
+        return {"user": accounts.register_professional(db.session, data)}
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginArgs)
+    @blp.response(200, LoginResponse)
+    @blp.alt_response(401, description="Wrong email or password")
+    @blp.alt_response(403, description="Account blocked")
+    def post(self, data):
+        """Log in (any role): returns a bearer token and sets a session cookie."""
+        user = accounts.authenticate(db.session, data["email"], data["password"])
+        raw = tokens.issue(user, tokens.TOKEN_SESSION)
+        db.session.commit()
+        # A fresh session at every login: nothing from before carries over (fixation).
+        session.clear()
+        session[SESSION_KEY] = raw
+        session.permanent = False
+        return {"token": raw, "user": user}
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @login_required
+    @blp.response(204)
+    def post(self):
+        """End the session or token used for this call."""
+        token = getattr(g, "auth_token", None)
+        if token is not None:
+            tokens.revoke(token)
+            db.session.commit()
+        session.clear()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @login_required
+    @blp.response(200, UserEnvelope)
+    def get(self):
+        """The current user."""
+        return {"user": current()}
+
+    @login_required
+    @blp.arguments(ProfileUpdate)
+    @blp.response(200, UserEnvelope)
+    def patch(self, data):
+        """Edit one's own name, phone and profile."""
+        return {"user": accounts.update_profile(db.session, current(), data)}
+
+
+@blp.route("/password")
+class ChangePassword(MethodView):
+    @login_required
+    @blp.arguments(PasswordChange)
+    @blp.response(204)
+    def post(self, data):
+        """Change one's password; every other session and token ends."""
+        token = getattr(g, "auth_token", None)
+        accounts.change_password(
+            db.session, current(), data["current_password"], data["new_password"], token.id if token else None
+        )
+
+
+@blp.route("/csrf")
+class Csrf(MethodView):
+    @blp.response(200, CsrfResponse)
+    def get(self):
+        """A CSRF token for cookie-authenticated writes (send it as X-CSRF-Token)."""
+        return {"csrf_token": generate_csrf()}

@@ -1,0 +1,131 @@
+"""Shared marshmallow fields, validators and the user/pagination schemas."""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+PIN_CODE_RE = r"^[1-9][0-9]{5}$"
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+
+class Trimmed(fields.String):
+    """A string with surrounding whitespace removed before validation."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return value.strip()
+
+
+def Text(*, required: bool = False, min_len: int = 0, max_len: int, **kwargs) -> Trimmed:  # noqa: N802
+    validators = [validate.Length(min=min_len, max=max_len)]
+    return Trimmed(required=required, validate=validators, **kwargs)
+
+
+def PinCode(**kwargs) -> Trimmed:  # noqa: N802
+    return Trimmed(
+        validate=validate.Regexp(PIN_CODE_RE, error="Enter a 6-digit PIN code (e.g. 560034)."),
+        metadata={"example": "560034"},
+        **kwargs,
+    )
+
+
+class PhoneNumber(Trimmed):
+    """An Indian mobile number; spaces and dashes are allowed and stored as +91XXXXXXXXXX."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        compact = re.sub(r"[\s\-()]", "", value)
+        if not re.fullmatch(r"(\+?91|0)?[6-9]\d{9}", compact):
+            raise ma.ValidationError("Enter a 10-digit mobile number, optionally with +91.")
+        return "+91" + compact[-10:]
+
+
+def Phone(**kwargs) -> PhoneNumber:  # noqa: N802
+    return PhoneNumber(metadata={"example": "+91 98450 12345"}, **kwargs)
+
+
+class Email(fields.Email):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().lower()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Password(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(
+        validate=validate.Length(
+            min=PASSWORD_MIN,
+            max=PASSWORD_MAX,
+            error=f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.",
+        ),
+        load_only=True,
+        **kwargs,
+    )
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are refused: no mass assignment of roles, status, prices or approvals."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class PageArgs(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class UserSchema(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    phone = fields.String()
+    roles = fields.List(fields.String(), attribute="role_names")
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    customer_id = fields.Integer(attribute="customer.id")
+    address = fields.Method("get_address")
+    location = fields.Method("get_location")
+    pin_code = fields.Method("get_pin_code")
+    professional_id = fields.Integer(attribute="professional.id")
+    service_id = fields.Integer(attribute="professional.service_id")
+    service_name = fields.String(attribute="professional.service.name")
+    approval = fields.String(attribute="professional.approval")
+    approval_changed_at = fields.DateTime(attribute="professional.approval_changed_at")
+    experience_years = fields.Integer(attribute="professional.experience_years")
+    description = fields.String(attribute="professional.description")
+    rating = fields.Float(attribute="professional.rating", allow_none=True)
+    reviews_count = fields.Integer(attribute="professional.rating_count")
+
+    @staticmethod
+    def _profile(user):
+        return user.customer or user.professional
+
+    def get_address(self, user):
+        return user.customer.address if user.customer else ma.missing
+
+    def get_location(self, user):
+        profile = self._profile(user)
+        return profile.location if profile else ma.missing
+
+    def get_pin_code(self, user):
+        profile = self._profile(user)
+        return profile.pin_code if profile else ma.missing
+
+
+class UserEnvelope(ma.Schema):
+    user = fields.Nested(UserSchema)
+
+
+class ErrorDetail(ma.Schema):
+    status = fields.Integer(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorDetail, required=True)

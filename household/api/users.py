@@ -1,0 +1,47 @@
+"""The admin's user management: search, block, unblock, approve, reject."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from household.api.fields import PageArgs, UserSchema
+from household.api.pagination import headers_for, page_of
+from household.auth.access import current, roles_required
+from household.domain import accounts
+from household.domain.users import user_search
+from household.extensions import db
+from household.models.user import APPROVALS, ROLE_ADMIN, ROLES
+
+blp = Blueprint("users", __name__, url_prefix="/api", description="User management (admin)")
+
+
+class UserListArgs(PageArgs):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    q = fields.String(validate=validate.Length(max=100))
+    active = fields.Boolean()
+    approval = fields.String(validate=validate.OneOf(APPROVALS))
+
+
+@blp.route("/all-users")
+class AllUsers(MethodView):
+    @roles_required(ROLE_ADMIN)
+    @blp.arguments(UserListArgs, location="query")
+    @blp.response(200, UserSchema(many=True))
+    def get(self, args):
+        """All users, filtered by role, text (name, email, phone, PIN code), active state and approval."""
+        stmt = user_search(args.get("role"), args.get("q"), args.get("active"), args.get("approval"))
+        users, total = page_of(stmt, args["page"], args["per_page"])
+        return users, 200, headers_for(total, args["page"], args["per_page"])
+
+
+@blp.route("/users/<int:user_id>/<string:action>")
+class UserAction(MethodView):
+    @roles_required(ROLE_ADMIN)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(400, description="Unknown action")
+    @blp.alt_response(409, description="Action not applicable to this user")
+    def put(self, user_id: int, action: str):
+        """Block, unblock, approve or reject a user."""
+        return accounts.apply_admin_action(db.session, current(), user_id, action)

@@ -1,0 +1,108 @@
+"""Who is calling: the request loader, CSRF for cookie sessions, and role guards every endpoint reuses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+
+from household.auth import tokens
+from household.domain.errors import Forbidden, NotAuthenticated
+from household.extensions import csrf, login_manager
+from household.models import User
+from household.models.user import APPROVAL_APPROVED, ROLE_PROFESSIONAL
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SESSION_KEY = "sid"
+
+
+def bearer_from_header() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def load_user_from_request(_request) -> User | None:
+    raw = bearer_from_header()
+    if raw is not None:
+        token = tokens.resolve(raw)
+        g.auth_via = "bearer"
+    else:
+        sid = session.get(SESSION_KEY)
+        token = tokens.resolve(sid) if isinstance(sid, str) else None
+        g.auth_via = "session"
+    if token is None:
+        return None
+    g.auth_token = token
+    return token.user
+
+
+def csrf_guard() -> None:
+    """Cookie-authenticated writes need the X-CSRF-Token header; bearer calls carry no ambient authority."""
+    if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+        return
+    if bearer_from_header() is not None:
+        return
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No session cookie: nothing ambient to ride on (an API client without a token).
+        return
+    csrf.protect()
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.request_loader(load_user_from_request)
+
+    @login_manager.user_loader
+    def _never(_user_id):  # sessions are resolved by load_user_from_request only
+        return None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        raise NotAuthenticated()
+
+    app.before_request(csrf_guard)
+
+
+def current() -> User:
+    """The authenticated user, or a 401."""
+    if not current_user.is_authenticated:
+        raise NotAuthenticated()
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def roles_required(*roles: str) -> Callable:
+    """Allow the call only to an authenticated user holding one of `roles` (403 otherwise)."""
+
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            user = current()
+            if not any(user.has_role(r) for r in roles):
+                raise Forbidden(f"This needs the {' or '.join(roles)} role.")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def login_required(fn: Callable) -> Callable:
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        current()
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def require_approved_professional(user: User) -> None:
+    """A professional acts on requests only once approved."""
+    if not user.has_role(ROLE_PROFESSIONAL) or user.professional is None:
+        raise Forbidden("This needs the professional role.")
+    if user.professional.approval != APPROVAL_APPROVED:
+        raise Forbidden(f"Your profile is {user.professional.approval}; only approved professionals can do this.")

@@ -1,0 +1,122 @@
+"""The one place that knows the cache: keys, versions, and staying up when Redis is down.
+
+Reads go through `cached(...)`. Writes bump a version number that is part of
+every key they affect, so an answer cached before a write can never be served
+after it. When Redis is unreachable every call degrades to "no cache" and a
+short circuit-breaker avoids paying a connection timeout on each request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+from household.extensions import cache
+
+log = logging.getLogger("household.cache")
+
+_BREAK_SECONDS = 2.0
+_state = {"down_until": 0.0}
+
+
+def init_cache(app: Flask) -> None:
+    app.config.setdefault(
+        "CACHE_OPTIONS",
+        {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "health_check_interval": 30},
+    )
+    cache.init_app(app)
+    app.extensions["household_redis"] = redis.Redis.from_url(
+        app.config["REDIS_URL"], socket_connect_timeout=0.25, socket_timeout=0.5, health_check_interval=30
+    )
+
+
+def redis_client() -> redis.Redis:
+    return current_app.extensions["household_redis"]
+
+
+def _available() -> bool:
+    return time.monotonic() >= _state["down_until"]
+
+
+def _trip(exc: Exception) -> None:
+    if _available():
+        log.warning("Redis unavailable, serving without cache: %s", exc)
+    _state["down_until"] = time.monotonic() + _BREAK_SECONDS
+
+
+def reset_breaker() -> None:
+    _state["down_until"] = 0.0
+
+
+def redis_ok() -> bool:
+    """Ping Redis now (ignores the breaker); a success closes the breaker."""
+    try:
+        redis_client().ping()
+    except (redis.RedisError, OSError):
+        return False
+    reset_breaker()
+    return True
+
+
+def safe(fn: Callable[[], Any], default: Any = None) -> Any:
+    """Run a Redis operation; on failure trip the breaker and return `default`."""
+    if not _available():
+        return default
+    try:
+        return fn()
+    except (redis.RedisError, OSError) as exc:
+        _trip(exc)
+        return default
+
+
+def _prefix() -> str:
+    return current_app.config["CACHE_KEY_PREFIX"]
+
+
+def version(namespace: str) -> int:
+    raw = safe(lambda: redis_client().get(f"{_prefix()}v:{namespace}"))
+    return int(raw) if raw else 0
+
+
+def bump(*namespaces: str) -> None:
+    """Invalidate everything cached under these namespaces."""
+    client = redis_client()
+
+    def _do():
+        pipe = client.pipeline(transaction=False)
+        for ns in namespaces:
+            pipe.incr(f"{_prefix()}v:{ns}")
+        pipe.execute()
+
+    if safe(lambda: (_do(), True)[1], default=False) is not True:
+        # Redis refused the bump: entries may live on, so drop the cache wholesale when it returns.
+        _state["flush_pending"] = True
+
+
+_MISS = object()
+
+
+def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], timeout: int = 60) -> Any:
+    """Return the cached value for `key` under the current versions of `namespaces`, or compute it."""
+    if not _available():
+        return compute()
+    if _state.pop("flush_pending", False):
+        safe(cache.clear)
+    try:
+        client = redis_client()
+        versions = client.mget([f"{_prefix()}v:{ns}" for ns in namespaces])
+    except (redis.RedisError, OSError) as exc:
+        _trip(exc)
+        return compute()
+    full_key = "c:" + ":".join(f"{ns}{int(v or 0)}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
+    value = safe(lambda: cache.get(full_key), default=_MISS)
+    if value is not None and value is not _MISS:
+        return value
+    value = compute()
+    safe(lambda: cache.set(full_key, value, timeout=timeout))
+    return value

@@ -1,0 +1,111 @@
+"""Every setting comes from the environment, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - a placeholder that production refuses
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment describes a configuration that must not run."""
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the settings dict from the environment; `overrides` wins (tests use it)."""
+    env = os.environ.get("APP_ENV", "development")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'household.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    secure_cookies = _bool("SESSION_COOKIE_SECURE", env == "production")
+
+    cfg: dict = {
+        "APP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{_int('PORT', 5000)}"),
+        # Sessions: the cookie only carries an opaque, revocable session token.
+        "SESSION_COOKIE_NAME": "hs_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 120),
+        "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 24 * 7),
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
+        # CSRF: checked by hand for cookie-authenticated writes (see auth.csrf).
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_HEADERS": ["X-CSRF-Token", "X-CSRFToken"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
+        # Cache
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": 60,
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hs:"),
+        # Mail
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 1025),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Household Services <no-reply@household.local>"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "GCHAT_WEBHOOK_URL": os.environ.get("GCHAT_WEBHOOK_URL") or None,
+        # Admin account
+        "ADMIN_EMAIL": os.environ.get("ADMIN_EMAIL", "admin@household.local"),
+        "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
+        # Jobs
+        "APP_TIMEZONE": os.environ.get("APP_TIMEZONE", "Asia/Kolkata"),
+        "REMINDER_HOUR": _int("REMINDER_HOUR", 18),
+        "CELERY_ALWAYS_EAGER": _bool("CELERY_ALWAYS_EAGER", False),
+        # Files
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),
+        "FRONTEND_DIST": os.environ.get("FRONTEND_DIST", str(ROOT / "frontend" / "dist")),
+        # Rate limits
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "TESTING": False,
+        "DEBUG": False,
+    }
+    if overrides:
+        cfg.update(overrides)
+    check_config(cfg)
+    return cfg
+
+
+def check_config(cfg: dict) -> None:
+    """Refuse configurations that are unsafe outside development."""
+    if cfg["APP_ENV"] == "production":
+        secret = cfg.get("SECRET_KEY") or ""
+        if secret == DEFAULT_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters when APP_ENV=production."
+            )
+        if cfg.get("DEBUG"):
+            raise ConfigError("DEBUG must be off when APP_ENV=production.")

@@ -1,0 +1,32 @@
+"""SQLAlchemy 2 typed models, one module per aggregate."""
+
+from household.models.base import Base, UTCDateTime, utcnow
+from household.models.service import Service
+from household.models.service_request import STATUSES, ServiceRequest
+from household.models.user import (
+    APPROVALS,
+    ROLES,
+    AuthToken,
+    Customer,
+    Professional,
+    Role,
+    User,
+    user_roles,
+)
+
+__all__ = [
+    "APPROVALS",
+    "ROLES",
+    "STATUSES",
+    "AuthToken",
+    "Base",
+    "Customer",
+    "Professional",
+    "Role",
+    "Service",
+    "ServiceRequest",
+    "User",
+    "UTCDateTime",
+    "user_roles",
+    "utcnow",
+]

@@ -1,0 +1,178 @@
+"""Test fixtures: a fresh database per run (SQLite or PostgreSQL, chosen by TEST_DB), the real Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import event
+
+from household import create_app
+from household.extensions import db
+from tests import factories
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15" if TEST_DB == "sqlite" else "redis://127.0.0.1:6379/14")
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DB}, redis: {REDIS_BASE}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DB != "postgres":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (make test runs it there)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    if TEST_DB == "postgres":
+        name = f"hs_test_{os.getpid()}_{secrets.token_hex(3)}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        folder = tempfile.mkdtemp(prefix="hs-test-")
+        yield f"sqlite:///{Path(folder) / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    return Path(tempfile.mkdtemp(prefix="hs-files-"))
+
+
+def test_config(database_url: str, tmp_root: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": REDIS_BASE,
+        "CACHE_REDIS_URL": REDIS_BASE,
+        "RATELIMIT_STORAGE_URI": REDIS_BASE,
+        "CACHE_KEY_PREFIX": "hs-test:",
+        "SECRET_KEY": "test-secret-" + "x" * 32,
+        "ADMIN_EMAIL": factories.ADMIN_EMAIL,
+        "ADMIN_PASSWORD": factories.PASSWORD,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "UPLOAD_DIR": str(tmp_root / "uploads"),
+        "EXPORT_DIR": str(tmp_root / "exports"),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_root):
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(database_url, tmp_root))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _clean_database() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.execute(db.text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+    db.session.commit()
+
+
+def _has_sqlite_sequence() -> bool:
+    return bool(
+        db.session.execute(db.text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first()
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(app):
+    """Every test starts from empty tables (plus roles and the admin) and an empty Redis database."""
+    from household.cache import reset_breaker
+    from household.domain.accounts import ensure_admin
+
+    redis.Redis.from_url(REDIS_BASE).flushdb()
+    reset_breaker()
+    with app.app_context():
+        _clean_database()
+        ensure_admin(db.session, factories.ADMIN_EMAIL, factories.PASSWORD)
+        db.session.remove()
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    return app.test_client
+
+
+@pytest.fixture
+def api(app):
+    return factories.Api(app)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting SQL statements sent to the database."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)", statement, re.I):
+                counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
