@@ -6,8 +6,8 @@ import logging
 import time
 from pathlib import Path
 
-from flask import Flask, g, request, send_from_directory
-from werkzeug.exceptions import NotFound
+from flask import Flask, current_app, g, request, send_from_directory
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from household.config import load_config
 
@@ -117,6 +117,22 @@ def _register_request_logging(app: Flask) -> None:
         return response
 
 
+def _api_miss():
+    """An /api path the catch-all caught on GET: 405 when the path exists for other verbs, else 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if endpoint != "frontend":
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise NotFound()
+
+
 def _register_frontend(app: Flask) -> None:
     dist = Path(app.config["FRONTEND_DIST"])
 
@@ -125,7 +141,7 @@ def _register_frontend(app: Flask) -> None:
     def frontend(path: str):
         # The API never falls through to the app shell: unknown /api paths are real 404s.
         if path.startswith("api/") or path == "api":
-            raise NotFound()
+            _api_miss()
         if path and (dist / path).is_file():
             return send_from_directory(dist, path)
         if path.startswith("assets/"):

@@ -55,7 +55,7 @@ def tmp_root():
     return Path(tempfile.mkdtemp(prefix="hs-files-"))
 
 
-def test_config(database_url: str, tmp_root: Path) -> dict:
+def app_config(database_url: str, tmp_root: Path) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -80,7 +80,7 @@ def test_config(database_url: str, tmp_root: Path) -> dict:
 def app(database_url, tmp_root):
     from flask_migrate import upgrade
 
-    app = create_app(test_config(database_url, tmp_root))
+    app = create_app(app_config(database_url, tmp_root))
     with app.app_context():
         upgrade()
     yield app

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from household.auth.passwords import hash_password, needs_rehash, verify_password
 from household.auth.tokens import revoke_all
-from household.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from household.domain.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from household.models import Customer, Professional, Role, Service, User, utcnow
 from household.models.user import (
     APPROVAL_APPROVED,
@@ -160,7 +160,7 @@ USER_ACTIONS = ("block", "unblock", "approve", "reject")
 def apply_admin_action(s: Session, admin: User, user_id: int, action: str) -> User:
     """Block, unblock, approve or reject a user on the admin's behalf."""
     if action not in USER_ACTIONS:
-        raise InvalidInput(f"Unknown action '{action}'. Use one of: {', '.join(USER_ACTIONS)}.")
+        raise BadRequest(f"Unknown action '{action}'. Use one of: {', '.join(USER_ACTIONS)}.")
     user = get_user(s, user_id)
     if action in ("block", "unblock"):
         if user.id == admin.id or user.has_role(ROLE_ADMIN):

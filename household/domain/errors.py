@@ -36,3 +36,8 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     default_message = "This change conflicts with the current state."
+
+
+class BadRequest(DomainError):
+    status = 400
+    default_message = "The request is malformed."

@@ -1,0 +1,76 @@
+"""Settings safety, migrations that match the models, the admin and demo data commands."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from household.config import DEFAULT_SECRET, ConfigError, load_config
+from household.extensions import db
+from household.models import Role, ServiceRequest, User
+
+
+def test_production_refuses_default_or_missing_secret(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        load_config()
+    monkeypatch.setenv("SECRET_KEY", DEFAULT_SECRET)
+    with pytest.raises(ConfigError):
+        load_config()
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError):
+        load_config()
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    cfg = load_config()
+    assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["DEBUG"] is False
+
+
+def test_database_url_forms(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert load_config()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("DATABASE_URL")
+    assert load_config()["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_migrations_match_the_models(app, ctx):
+    with db.engine.connect() as conn:
+        mc = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(mc, db.metadata)
+    assert diff == []
+
+
+def test_create_admin_is_idempotent_and_unique(app, ctx):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin"])
+    assert result.exit_code == 0, result.output
+    assert "exists already" in result.output
+    admins = db.session.execute(
+        select(func.count(User.id)).join(User.roles).where(Role.name == "admin")
+    ).scalar_one()
+    assert admins == 1
+
+
+def test_create_admin_reset_changes_password(app, api):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--reset", "--password", "another strong one"])
+    assert result.exit_code == 0, result.output
+    assert api.login(app.config["ADMIN_EMAIL"], "another strong one")
+
+
+def test_seed_demo_is_idempotent_and_covers_every_status(app, ctx):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "Demo data loaded" in first.output
+    counts = dict(
+        db.session.execute(select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status)).all()
+    )
+    assert set(counts) == {"requested", "assigned", "rejected", "closed", "cancelled"}
+    users = db.session.execute(select(func.count(User.id))).scalar_one()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "already there" in second.output
+    assert db.session.execute(select(func.count(User.id))).scalar_one() == users
+    rated = db.session.execute(select(func.count()).where(ServiceRequest.rating.is_not(None))).scalar_one()
+    assert rated > 0
