@@ -10,6 +10,10 @@ from household.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from household.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+
     @app.cli.command("create-admin")
     @click.option("--email", default=None, help="Admin email (default: ADMIN_EMAIL).")
     @click.option("--password", default=None, help="Admin password (default: ADMIN_PASSWORD).")

@@ -7,8 +7,8 @@ from flask_smorest import Api
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from household.api import auth, docs, health, users
+    from household.api import auth, docs, exports, health, notifications, users
 
-    for module in (auth, users, health):
+    for module in (auth, users, health, exports, notifications):
         api.register_blueprint(module.blp)
     docs.register(app, api)

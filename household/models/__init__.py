@@ -1,5 +1,13 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from household.models.activity import (
+    EXPORT_STATES,
+    AuditLog,
+    ExportJob,
+    MonthlyReportLog,
+    Notification,
+    ReminderLog,
+)
 from household.models.base import Base, UTCDateTime, utcnow
 from household.models.service import Service
 from household.models.service_request import STATUSES, ServiceRequest
@@ -15,6 +23,12 @@ from household.models.user import (
 )
 
 __all__ = [
+    "EXPORT_STATES",
+    "AuditLog",
+    "ExportJob",
+    "MonthlyReportLog",
+    "Notification",
+    "ReminderLog",
     "APPROVALS",
     "ROLES",
     "STATUSES",

@@ -122,9 +122,19 @@ class Professional(Base):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Verification document: kept outside any public folder under a random name.
+    document_path: Mapped[str | None] = mapped_column(String(100))
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    document_content_type: Mapped[str | None] = mapped_column(String(50))
+    document_size: Mapped[int | None] = mapped_column(Integer)
+    document_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="professional", foreign_keys=[user_id], lazy="joined")
     service: Mapped[Service] = relationship(lazy="joined")
+
+    @property
+    def has_document(self) -> bool:
+        return self.document_path is not None
 
     @property
     def rating(self) -> float | None:

@@ -1,0 +1,55 @@
+"""The service-request lifecycle: one table of allowed transitions, free of Flask and the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from household.models.service_request import (
+    STATUS_ASSIGNED,
+    STATUS_CANCELLED,
+    STATUS_CLOSED,
+    STATUS_REJECTED,
+    STATUS_REQUESTED,
+)
+
+CUSTOMER = "customer"
+PROFESSIONAL = "professional"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    actor: str
+    sources: frozenset[str]
+    target: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("accept", PROFESSIONAL, frozenset({STATUS_REQUESTED}), STATUS_ASSIGNED),
+        Transition("reject", PROFESSIONAL, frozenset({STATUS_REQUESTED}), STATUS_REJECTED),
+        Transition("cancel", CUSTOMER, frozenset({STATUS_REQUESTED, STATUS_ASSIGNED}), STATUS_CANCELLED),
+        Transition("close", CUSTOMER, frozenset({STATUS_ASSIGNED}), STATUS_CLOSED),
+    )
+}
+
+# A customer may change remarks and the date while the request is still open.
+EDITABLE = frozenset({STATUS_REQUESTED, STATUS_ASSIGNED})
+OPEN = EDITABLE
+FINAL = frozenset({STATUS_REJECTED, STATUS_CLOSED, STATUS_CANCELLED})
+
+
+def transition_for(action: str) -> Transition | None:
+    return TRANSITIONS.get(action)
+
+
+def allowed(status: str, action: str, actor: str) -> bool:
+    """True when `actor` may apply `action` to a request in `status`."""
+    t = TRANSITIONS.get(action)
+    return t is not None and t.actor == actor and status in t.sources
+
+
+def reachable(status: str) -> set[str]:
+    """Statuses one step away from `status`."""
+    return {t.target for t in TRANSITIONS.values() if status in t.sources}

@@ -1,0 +1,235 @@
+"""Service requests: booking, the lifecycle applied atomically, who sees what, and the list queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, aliased
+
+from household.domain import lifecycle
+from household.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from household.models import Customer, Professional, Service, ServiceRequest, User, utcnow
+from household.models.service_request import STATUS_REQUESTED
+from household.models.user import APPROVAL_APPROVED, ROLE_ADMIN
+
+# A date "now" typed in a form reaches us a little later; allow that much.
+PAST_GRACE = timedelta(minutes=5)
+
+CustomerUser = aliased(User, name="customer_user")
+ProfessionalUser = aliased(User, name="professional_user")
+
+
+def request_rows() -> Select:
+    """Every column a request's JSON needs, in one query with its service and both people's names."""
+    return (
+        select(
+            ServiceRequest.id,
+            ServiceRequest.service_id,
+            Service.name.label("service_name"),
+            ServiceRequest.customer_id,
+            CustomerUser.name.label("customer_name"),
+            ServiceRequest.professional_id,
+            ProfessionalUser.name.label("professional_name"),
+            ProfessionalUser.phone.label("professional_phone"),
+            ServiceRequest.status,
+            ServiceRequest.date_of_request,
+            ServiceRequest.date_of_completion,
+            ServiceRequest.remarks,
+            ServiceRequest.rating,
+            ServiceRequest.review,
+            ServiceRequest.created_at,
+            ServiceRequest.updated_at,
+        )
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .join(Customer, Customer.id == ServiceRequest.customer_id)
+        .join(CustomerUser, CustomerUser.id == Customer.user_id)
+        .join(Professional, Professional.id == ServiceRequest.professional_id)
+        .join(ProfessionalUser, ProfessionalUser.id == Professional.user_id)
+    )
+
+
+def local_day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants where a local calendar day starts and ends."""
+    tz = ZoneInfo(tz_name)
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def filter_requests(
+    stmt: Select,
+    *,
+    status: str | None = None,
+    professional_id: int | None = None,
+    service_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tz_name: str = "Asia/Kolkata",
+) -> Select:
+    """Filters shared by the request lists and the CSV export.
+
+    Dates are calendar days in the platform's time zone, both ends included, on `date_of_request`.
+    """
+    if status:
+        stmt = stmt.where(ServiceRequest.status == status)
+    if professional_id:
+        stmt = stmt.where(ServiceRequest.professional_id == professional_id)
+    if service_id:
+        stmt = stmt.where(ServiceRequest.service_id == service_id)
+    if date_from:
+        stmt = stmt.where(ServiceRequest.date_of_request >= local_day_bounds(date_from, tz_name)[0])
+    if date_to:
+        stmt = stmt.where(ServiceRequest.date_of_request < local_day_bounds(date_to, tz_name)[1])
+    return stmt
+
+
+def visible_to(stmt: Select, user: User) -> Select:
+    """Restrict a request query to what `user` may see: their own, or everything for the admin."""
+    if user.has_role(ROLE_ADMIN):
+        return stmt
+    if user.customer is not None:
+        return stmt.where(ServiceRequest.customer_id == user.customer.id)
+    if user.professional is not None:
+        return stmt.where(ServiceRequest.professional_id == user.professional.id)
+    return stmt.where(False)
+
+
+def get_visible(s: Session, user: User, request_id: int) -> ServiceRequest:
+    """The request if `user` may see it; otherwise 404, so strangers learn nothing."""
+    stmt = visible_to(select(ServiceRequest).where(ServiceRequest.id == request_id), user)
+    found = s.execute(stmt).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No such service request.")
+    return found
+
+
+def check_date(when: datetime | None, field: str = "date_of_request") -> None:
+    if when is not None and when < utcnow() - PAST_GRACE:
+        raise InvalidInput(fields={field: ["The date cannot be in the past."]})
+
+
+def bookable_professional(s: Session, professional_id: int, service_id: int) -> Professional:
+    pro = s.execute(
+        select(Professional).join(User, User.id == Professional.user_id).where(Professional.id == professional_id)
+    ).scalar_one_or_none()
+    if pro is None or pro.approval != APPROVAL_APPROVED or not pro.user.active:
+        raise InvalidInput(fields={"professional_id": ["This professional is not available."]})
+    if pro.service_id != service_id:
+        raise InvalidInput(fields={"professional_id": ["This professional does not offer that service."]})
+    return pro
+
+
+def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
+    """Book a service with a professional. The request starts as 'requested'."""
+    if customer_user.customer is None:
+        raise Forbidden("Only customers can book services.")
+    service = s.execute(
+        select(Service).where(Service.id == data["service_id"], Service.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if service is None:
+        raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
+    pro = bookable_professional(s, data["professional_id"], service.id)
+    when = data.get("date_of_request") or utcnow()
+    check_date(when)
+    req = ServiceRequest(
+        service_id=service.id,
+        customer_id=customer_user.customer.id,
+        professional_id=pro.id,
+        status=STATUS_REQUESTED,
+        date_of_request=when,
+        remarks=data.get("remarks") or None,
+    )
+    s.add(req)
+    s.commit()
+    return req
+
+
+def _actor_of(user: User, req: ServiceRequest) -> str:
+    if user.customer is not None and req.customer_id == user.customer.id:
+        return lifecycle.CUSTOMER
+    if user.professional is not None and req.professional_id == user.professional.id:
+        return lifecycle.PROFESSIONAL
+    raise NotFound("No such service request.")
+
+
+def _conditional_update(s: Session, req_id: int, sources: frozenset[str], values: dict) -> bool:
+    """Write only if the status is still one of `sources`: of two racing writers exactly one wins."""
+    result = s.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == req_id, ServiceRequest.status.in_(sources))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def change(s: Session, user: User, request_id: int, data: dict) -> ServiceRequest:
+    """Apply an action (accept, reject, close, cancel) or an edit of remarks/date to a request."""
+    if user.has_role(ROLE_ADMIN):
+        raise Forbidden("The admin can view requests but not act on them.")
+    req = get_visible(s, user, request_id)
+    actor = _actor_of(user, req)
+    action = data.get("action")
+    if action is None:
+        return _edit(s, req, actor, data)
+    transition = lifecycle.transition_for(action)
+    if transition is None:
+        raise InvalidInput(fields={"action": [f"Unknown action '{action}'."]})
+    if transition.actor != actor:
+        raise Forbidden(f"Only the {transition.actor} can {action} a request.")
+    if actor == lifecycle.PROFESSIONAL and user.professional.approval != APPROVAL_APPROVED:
+        raise Forbidden(f"Your profile is {user.professional.approval}; only approved professionals can act on requests.")
+    extra = set(data) - {"action"} - ({"rating", "review"} if action == "close" else set())
+    if extra:
+        raise InvalidInput(fields={f: [f"Not accepted with action '{action}'."] for f in sorted(extra)})
+    if req.status not in transition.sources:
+        raise Conflict(f"A {req.status} request cannot be {transition.target}.")
+    values: dict = {"status": transition.target}
+    if action == "close":
+        values["date_of_completion"] = utcnow()
+        values["rating"] = data.get("rating")
+        values["review"] = data.get("review") or None
+    if not _conditional_update(s, req.id, transition.sources, values):
+        s.rollback()
+        raise Conflict("The request was changed by someone else in the meantime.")
+    if action == "close" and data.get("rating"):
+        s.execute(
+            update(Professional)
+            .where(Professional.id == req.professional_id)
+            .values(rating_sum=Professional.rating_sum + data["rating"], rating_count=Professional.rating_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+    s.commit()
+    s.refresh(req)
+    return req
+
+
+def _edit(s: Session, req: ServiceRequest, actor: str, data: dict) -> ServiceRequest:
+    if actor != lifecycle.CUSTOMER:
+        raise Forbidden("Only the customer can edit a request.")
+    fields = {k: v for k, v in data.items() if k in ("remarks", "date_of_request")}
+    refused = sorted(set(data) - set(fields))
+    if refused:
+        raise InvalidInput(fields={f: ["Not accepted without an action."] for f in refused})
+    if not fields:
+        raise InvalidInput("Nothing to change: send an action, remarks or date_of_request.")
+    if "date_of_request" in fields:
+        if fields["date_of_request"] is None:
+            raise InvalidInput(fields={"date_of_request": ["Field may not be null."]})
+        check_date(fields["date_of_request"])
+    if "remarks" in fields:
+        fields["remarks"] = fields["remarks"] or None
+    if req.status not in lifecycle.EDITABLE:
+        raise Conflict(f"A {req.status} request can no longer be edited.")
+    if not _conditional_update(s, req.id, lifecycle.EDITABLE, fields):
+        s.rollback()
+        raise Conflict("The request was closed or cancelled in the meantime.")
+    s.commit()
+    s.refresh(req)
+    return req
+
+
+def row_for(s: Session, request_id: int):
+    """One request as the API shows it."""
+    return s.execute(request_rows().where(ServiceRequest.id == request_id)).mappings().one()
