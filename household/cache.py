@@ -120,3 +120,49 @@ def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], ti
     value = compute()
     safe(lambda: cache.set(full_key, value, timeout=timeout))
     return value
+
+
+# --- Namespaces: what each cached answer depends on, and the writes that change it -------------
+
+CATALOGUE = "catalogue"  # services, who offers them where (approval, blocking, profiles)
+RATINGS = "ratings"  # professionals' rating aggregates
+REQUESTS = "req"  # names shown in every request list (people, services)
+
+
+def catalogue_changed() -> None:
+    bump(CATALOGUE)
+
+
+def ratings_changed() -> None:
+    bump(RATINGS)
+
+
+def names_changed() -> None:
+    """A person's or a service's name changed: every list that shows names is out of date."""
+    bump(REQUESTS, CATALOGUE)
+
+
+def requests_changed(customer_id: int, professional_id: int) -> None:
+    """A request changed: its customer's, its professional's and the admin's lists are out of date."""
+    bump(f"req:c{customer_id}", f"req:p{professional_id}", "req:admin")
+
+
+def request_namespaces(user) -> tuple[str, ...]:
+    """The namespaces one caller's request list depends on (the caller is part of the key too)."""
+    if user.is_admin:
+        return (REQUESTS, "req:admin")
+    if user.customer is not None:
+        return (REQUESTS, f"req:c{user.customer.id}")
+    if user.professional is not None:
+        return (REQUESTS, f"req:p{user.professional.id}")
+    return (REQUESTS, f"req:u{user.id}")
+
+
+def cached_json(namespaces: tuple[str, ...], key: str, compute: Callable[[], tuple[Any, int]], timeout: int = 60):
+    """Cache a serialised JSON list body and its total; returns (body, total)."""
+
+    def build():
+        payload, total = compute()
+        return current_app.json.dumps(payload), total
+
+    return cached(namespaces, key, build, timeout=timeout)

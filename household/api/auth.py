@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
 
+from household import cache
 from household.api.fields import (
     Email,
     Password,
@@ -139,7 +140,12 @@ class Me(MethodView):
     @blp.response(200, UserEnvelope)
     def patch(self, data):
         """Edit one's own name, phone and profile."""
-        return {"user": accounts.update_profile(db.session, current(), data)}
+        user = accounts.update_profile(db.session, current(), data)
+        if "name" in data or "phone" in data:
+            cache.names_changed()
+        if user.professional is not None:
+            cache.catalogue_changed()
+        return {"user": user}
 
 
 @blp.route("/password")

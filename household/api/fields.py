@@ -129,3 +129,30 @@ class ErrorDetail(ma.Schema):
 
 class ErrorSchema(ma.Schema):
     error = fields.Nested(ErrorDetail, required=True)
+
+
+class Money(fields.Decimal):
+    """Rupees with at most two decimals; dumped as a JSON number with two decimals."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("places", 2)
+        super().__init__(as_string=False, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed
+
+    def _validated(self, value):
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            num = Decimal(str(value))
+        except (InvalidOperation, TypeError, ValueError):
+            raise self.make_error("invalid") from None
+        if num.is_nan() or num.is_infinite():
+            raise self.make_error("special")
+        if num != num.quantize(Decimal("0.01")):
+            raise ma.ValidationError("Use at most two decimals (paise).")
+        return num.quantize(Decimal("0.01"))

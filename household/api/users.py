@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from household import cache
 from household.api.fields import PageArgs, UserSchema
 from household.api.pagination import headers_for, page_of
 from household.auth.access import current, roles_required
@@ -44,4 +45,7 @@ class UserAction(MethodView):
     @blp.alt_response(409, description="Action not applicable to this user")
     def put(self, user_id: int, action: str):
         """Block, unblock, approve or reject a user."""
-        return accounts.apply_admin_action(db.session, current(), user_id, action)
+        user = accounts.apply_admin_action(db.session, current(), user_id, action)
+        if user.professional is not None:
+            cache.catalogue_changed()
+        return user

@@ -1,0 +1,228 @@
+"""Service requests: booking, the lifecycle, and each caller's own lists."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate, validates_schema
+
+from household import cache
+from household.api.fields import PageArgs, StrictSchema, Text
+from household.api.pagination import headers_for
+from household.auth.access import current, login_required, roles_required
+from household.domain import lifecycle
+from household.domain import requests as requests_domain
+from household.domain.errors import Forbidden, NotFound
+from household.extensions import db
+from household.models import Professional, ServiceRequest
+from household.models.service_request import STATUSES
+from household.models.user import ROLE_ADMIN, ROLE_CUSTOMER, ROLE_PROFESSIONAL
+
+blp = Blueprint("service_requests", __name__, url_prefix="/api", description="Service requests")
+
+
+class AwareDateTime(fields.AwareDateTime):
+    default_error_messages = {
+        "invalid": "Not a valid date and time: use ISO 8601, e.g. 2026-12-01T10:00:00+05:30.",
+        "invalid_awareness": "Include a time zone offset, e.g. 2026-12-01T10:00:00+05:30.",
+    }
+
+
+class RequestSchema(ma.Schema):
+    id = fields.Integer()
+    service_id = fields.Integer()
+    service_name = fields.String()
+    customer_id = fields.Integer()
+    customer_name = fields.String()
+    professional_id = fields.Integer()
+    professional_name = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    date_of_request = fields.DateTime()
+    date_of_completion = fields.DateTime(allow_none=True)
+    remarks = fields.String(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    review = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class HistorySchema(ma.Schema):
+    id = fields.Integer()
+    service_id = fields.Integer()
+    service_name = fields.String()
+    professional_id = fields.Integer()
+    professional_name = fields.String()
+    professional_phone = fields.String()
+    status = fields.String()
+    date_of_request = fields.DateTime()
+    date_of_completion = fields.DateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    review = fields.String(allow_none=True)
+    remarks = fields.String(allow_none=True)
+
+
+class RequestCreate(StrictSchema):
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    professional_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    remarks = Text(max_len=1000, allow_none=True)
+    date_of_request = AwareDateTime(allow_none=True, metadata={"description": "When the work should happen"})
+
+
+class RequestChange(StrictSchema):
+    action = fields.String(validate=validate.OneOf(list(lifecycle.TRANSITIONS)))
+    rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
+    review = Text(max_len=2000, allow_none=True)
+    remarks = Text(max_len=1000, allow_none=True)
+    date_of_request = AwareDateTime()
+
+    @validates_schema
+    def _rating_needs_close(self, data, **kwargs):
+        if ("rating" in data or "review" in data) and data.get("action") != "close":
+            field = "rating" if "rating" in data else "review"
+            raise ma.ValidationError("A rating or review comes with the close action.", field)
+
+
+class RequestChangeWithId(RequestChange):
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class RequestListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    professional_id = fields.Integer(validate=validate.Range(min=1))
+    service_id = fields.Integer(validate=validate.Range(min=1))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ma.ValidationError("Must be on or after date_from.", "date_to")
+
+
+class StatusArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+def _list_response(user, kind: str, stmt, args: dict, schema: ma.Schema) -> Response:
+    key = f"{kind}:u{user.id}:" + "|".join(
+        str(args.get(k) or "")
+        for k in ("status", "professional_id", "service_id", "date_from", "date_to", "page", "per_page")
+    )
+
+    def compute():
+        total = db.session.execute(
+            db.select(db.func.count()).select_from(stmt.with_only_columns(ServiceRequest.id).order_by(None).subquery())
+        ).scalar_one()
+        rows = db.session.execute(
+            stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+        ).mappings().all()
+        return schema.dump(rows), total
+
+    body, total = cache.cached_json(cache.request_namespaces(user), key, compute)
+    resp = Response(body, mimetype="application/json; charset=utf-8")
+    resp.headers.update(headers_for(total, args["page"], args["per_page"]))
+    return resp
+
+
+def _filtered(user, args: dict):
+    from flask import current_app
+
+    stmt = requests_domain.visible_to(requests_domain.request_rows(), user)
+    stmt = requests_domain.filter_requests(
+        stmt,
+        status=args.get("status"),
+        professional_id=args.get("professional_id"),
+        service_id=args.get("service_id"),
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+        tz_name=current_app.config["APP_TIMEZONE"],
+    )
+    return stmt.order_by(ServiceRequest.id.desc())
+
+
+def _after_write(req: ServiceRequest, rated: bool = False) -> dict:
+    cache.requests_changed(req.customer_id, req.professional_id)
+    if rated:
+        cache.ratings_changed()
+    return requests_domain.row_for(db.session, req.id)
+
+
+def _change(request_id: int, data: dict):
+    req = requests_domain.change(db.session, current(), request_id, data)
+    return _after_write(req, rated=data.get("action") == "close" and bool(data.get("rating")))
+
+
+@blp.route("/service-requests")
+class ServiceRequests(MethodView):
+    @login_required
+    @blp.arguments(RequestListArgs, location="query")
+    @blp.response(200, RequestSchema(many=True))
+    def get(self, args):
+        """The caller's requests: a customer's own, a professional's assigned ones, everything for the admin."""
+        user = current()
+        return _list_response(user, "requests", _filtered(user, args), args, RequestSchema(many=True))
+
+    @roles_required(ROLE_CUSTOMER)
+    @blp.arguments(RequestCreate)
+    @blp.response(201, RequestSchema)
+    def post(self, data):
+        """Book a service with an approved professional who offers it."""
+        req = requests_domain.create(db.session, current(), data)
+        return _after_write(req)
+
+    @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
+    @blp.arguments(RequestChangeWithId)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="Illegal change of status")
+    def patch(self, data):
+        """Act on a request named by `id` in the body (same rules as PATCH /service-requests/<id>)."""
+        request_id = data.pop("id")
+        return _change(request_id, data)
+
+
+@blp.route("/service-requests/<int:request_id>")
+class ServiceRequestById(MethodView):
+    @login_required
+    @blp.response(200, RequestSchema)
+    def get(self, request_id: int):
+        """One request, if it is yours (or you are the admin)."""
+        req = requests_domain.get_visible(db.session, current(), request_id)
+        return requests_domain.row_for(db.session, req.id)
+
+    @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
+    @blp.arguments(RequestChange)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="Illegal change of status")
+    def patch(self, data, request_id: int):
+        """Accept or reject (the professional); close, cancel or edit remarks and date (the customer)."""
+        return _change(request_id, data)
+
+
+@blp.route("/service-requests/professional/<int:professional_id>")
+class ProfessionalRequests(MethodView):
+    @roles_required(ROLE_PROFESSIONAL, ROLE_ADMIN)
+    @blp.arguments(StatusArgs, location="query")
+    @blp.response(200, RequestSchema(many=True))
+    def get(self, args, professional_id: int):
+        """A professional's requests: for that professional and the admin only."""
+        user = current()
+        if not user.is_admin:
+            if user.professional is None or user.professional.id != professional_id:
+                raise Forbidden("You can only see your own requests.")
+        elif db.session.get(Professional, professional_id) is None:
+            raise NotFound("No such professional.")
+        args = {**args, "professional_id": professional_id}
+        return _list_response(user, f"pro{professional_id}", _filtered(user, args), args, RequestSchema(many=True))
+
+
+@blp.route("/service-history")
+class ServiceHistory(MethodView):
+    @roles_required(ROLE_CUSTOMER)
+    @blp.arguments(StatusArgs, location="query")
+    @blp.response(200, HistorySchema(many=True))
+    def get(self, args):
+        """The caller's requests, newest first, with the professional's phone."""
+        user = current()
+        return _list_response(user, "history", _filtered(user, args), args, HistorySchema(many=True))

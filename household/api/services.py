@@ -1,0 +1,186 @@
+"""The service catalogue and the professionals offering each service."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from household import cache
+from household.api.fields import Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.pagination import headers_for, page_of
+from household.auth.access import roles_required
+from household.domain import catalogue
+from household.extensions import db
+from household.models.user import ROLE_ADMIN
+
+blp = Blueprint("services", __name__, url_prefix="/api", description="The service catalogue")
+
+
+class ServiceSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    price = Money(metadata={"description": "Base price in rupees"})
+    description = fields.String()
+    time_required = fields.Integer(metadata={"description": "Minutes"})
+
+
+class ServiceFields(StrictSchema):
+    name = Text(required=True, min_len=2, max_len=100)
+    price = Money(required=True, validate=validate.Range(min=0, max=10_000_000))
+    description = Text(max_len=2000, load_default="")
+    time_required = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10080), metadata={"description": "Minutes"}
+    )
+
+
+class ServiceChanges(StrictSchema):
+    name = Text(min_len=2, max_len=100)
+    price = Money(validate=validate.Range(min=0, max=10_000_000))
+    description = Text(max_len=2000)
+    time_required = fields.Integer(strict=True, validate=validate.Range(min=1, max=10080))
+
+
+class ServiceChangesWithId(ServiceChanges):
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class ServiceIdBody(StrictSchema):
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class PlaceArgs(PageArgs):
+    location = fields.String(validate=validate.Length(min=1, max=100))
+    pin_code = PinCode()
+
+
+class ServiceListArgs(PlaceArgs):
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class PackageSchema(ma.Schema):
+    professional_id = fields.Integer()
+    user_id = fields.Integer()
+    name = fields.String()
+    service_id = fields.Integer()
+    experience_years = fields.Integer()
+    description = fields.String()
+    location = fields.String(allow_none=True)
+    pin_code = fields.String()
+    rating = fields.Method("get_rating", allow_none=True)
+    reviews_count = fields.Integer()
+
+    def get_rating(self, row):
+        count = row["reviews_count"]
+        return round(row["rating_sum"] / count, 2) if count else None
+
+
+def _json(body: str, total: int, args: dict) -> Response:
+    resp = Response(body, mimetype="application/json; charset=utf-8")
+    resp.headers.update(headers_for(total, args["page"], args["per_page"]))
+    return resp
+
+
+def _changed(names_too: bool = False) -> None:
+    cache.catalogue_changed()
+    if names_too:
+        cache.names_changed()
+
+
+@blp.route("/services")
+class Services(MethodView):
+    @blp.arguments(ServiceListArgs, location="query")
+    @blp.response(200, ServiceSchema(many=True))
+    def get(self, args):
+        """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access."""
+        key = "services:" + "|".join(str(args.get(k) or "") for k in ("q", "location", "pin_code", "page", "per_page"))
+
+        def compute():
+            rows, total = page_of(
+                catalogue.service_search(args.get("q"), args.get("location"), args.get("pin_code")),
+                args["page"],
+                args["per_page"],
+            )
+            return ServiceSchema(many=True).dump(rows), total
+
+        body, total = cache.cached_json((cache.CATALOGUE,), key, compute)
+        return _json(body, total, args)
+
+    @roles_required(ROLE_ADMIN)
+    @blp.arguments(ServiceFields)
+    @blp.response(201, ServiceSchema)
+    @blp.alt_response(409, description="Name already used")
+    def post(self, data):
+        """Add a service to the catalogue."""
+        service = catalogue.create_service(db.session, data)
+        _changed()
+        return service
+
+    @roles_required(ROLE_ADMIN)
+    @blp.arguments(ServiceChangesWithId)
+    @blp.response(200, ServiceSchema)
+    def put(self, data):
+        """Update a service named by `service_id` in the body."""
+        service_id = data.pop("service_id")
+        service = catalogue.update_service(db.session, service_id, data)
+        _changed(names_too="name" in data)
+        return service
+
+    @roles_required(ROLE_ADMIN)
+    @blp.arguments(ServiceIdBody)
+    @blp.response(204)
+    def delete(self, data):
+        """Take a service named by `service_id` in the body out of the catalogue."""
+        catalogue.delete_service(db.session, data["service_id"])
+        _changed()
+
+
+@blp.route("/services/<int:service_id>")
+class ServiceById(MethodView):
+    @blp.response(200, ServiceSchema)
+    def get(self, service_id: int):
+        """One service."""
+        return catalogue.live_service(db.session, service_id)
+
+    @roles_required(ROLE_ADMIN)
+    @blp.arguments(ServiceChanges)
+    @blp.response(200, ServiceSchema)
+    def put(self, data, service_id: int):
+        """Update a service."""
+        service = catalogue.update_service(db.session, service_id, data)
+        _changed(names_too="name" in data)
+        return service
+
+    @roles_required(ROLE_ADMIN)
+    @blp.response(204)
+    def delete(self, service_id: int):
+        """Take a service out of the catalogue; requests that used it keep their history."""
+        catalogue.delete_service(db.session, service_id)
+        _changed()
+
+
+@blp.route("/service-packages/<int:service_id>")
+class ServicePackages(MethodView):
+    @blp.arguments(PlaceArgs, location="query")
+    @blp.response(200, PackageSchema(many=True))
+    def get(self, args, service_id: int):
+        """Approved, active professionals offering a service, best rated first; filter by place."""
+        key = f"packages:{service_id}:" + "|".join(
+            str(args.get(k) or "") for k in ("location", "pin_code", "page", "per_page")
+        )
+
+        def compute():
+            catalogue.live_service(db.session, service_id)
+            stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
+            total = db.session.execute(
+                db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
+            ).scalar_one()
+            rows = db.session.execute(
+                stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+            ).mappings().all()
+            return PackageSchema(many=True).dump(rows), total
+
+        body, total = cache.cached_json((cache.CATALOGUE, cache.RATINGS), key, compute)
+        return _json(body, total, args)
