@@ -1,0 +1,72 @@
+"""Two people acting on one request at the same moment: exactly one wins, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.factories import Api
+
+pytestmark = pytest.mark.postgres_only
+
+RACERS = 8
+
+
+def race(app, calls):
+    """Run the calls at the same instant from separate threads, each with its own client."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, fn):
+        api = Api(app)
+        barrier.wait()
+        results[i] = fn(api)
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return [r.status_code for r in results]
+
+
+def test_concurrent_accepts_one_wins(app, market):
+    req = market.book()
+    codes = race(app, [lambda a: a.patch(f"/api/service-requests/{req['id']}", market.pro_token, json={"action": "accept"})] * RACERS)
+    assert sorted(codes) == [200] + [409] * (RACERS - 1)
+
+
+def test_concurrent_closes_count_one_rating(app, market):
+    req = market.book()
+    market.act(req["id"], market.pro_token, action="accept")
+    codes = race(
+        app,
+        [lambda a: a.patch(f"/api/service-requests/{req['id']}", market.alice_token, json={"action": "close", "rating": 5})] * RACERS,
+    )
+    assert sorted(codes) == [200] + [409] * (RACERS - 1)
+    me = market.api.get("/api/auth/me", market.pro_token).get_json()["user"]
+    assert me["reviews_count"] == 1
+
+
+def test_accept_races_cancel(app, market):
+    for _ in range(5):
+        req = market.book()
+        codes = race(
+            app,
+            [
+                lambda a, r=req: a.patch(f"/api/service-requests/{r['id']}", market.pro_token, json={"action": "reject"}),
+                lambda a, r=req: a.patch(f"/api/service-requests/{r['id']}", market.alice_token, json={"action": "cancel"}),
+            ],
+        )
+        assert sorted(codes) == [200, 409]
+        final = market.api.get(f"/api/service-requests/{req['id']}", market.alice_token).get_json()["status"]
+        assert final == ("rejected" if codes[0] == 200 else "cancelled")
+
+
+def test_concurrent_registration_same_email(app):
+    from tests.factories import customer_payload
+
+    data = customer_payload(email="race@example.com")
+    codes = race(app, [lambda a: a.post("/api/auth/register/customer", json=data)] * RACERS)
+    assert sorted(codes) == [201] + [409] * (RACERS - 1)

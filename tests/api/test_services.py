@@ -1,0 +1,230 @@
+"""The catalogue: CRUD by the admin, search by anyone, professionals per service, caching."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_auth import assert_error
+
+
+def names(resp):
+    assert resp.status_code == 200, resp.get_json()
+    return [s["name"] for s in resp.get_json()]
+
+
+def test_list_is_anonymous_and_shaped(market):
+    resp = market.api.get("/api/services")
+    assert resp.status_code == 200
+    assert resp.headers["X-Total-Count"] == "2"
+    first = resp.get_json()[0]
+    assert set(first) == {"id", "name", "price", "description", "time_required"}
+    cleaning = next(s for s in resp.get_json() if s["name"] == "Home Deep Cleaning")
+    assert cleaning["price"] == 1499.5 and cleaning["time_required"] == 240
+    assert b'"price":1499.50' in resp.data
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("q=plumb", ["Plumbing Repair"]),
+        ("q=BATHROOM", ["Home Deep Cleaning"]),
+        ("q=nothing-like-this", []),
+        ("pin_code=560034", ["Home Deep Cleaning", "Plumbing Repair"]),
+        ("pin_code=400053", ["Plumbing Repair"]),
+        # Only a pending professional there: not offered.
+        ("pin_code=110017", []),
+        ("location=mumbai", ["Plumbing Repair"]),
+        ("location=Koramangala&q=clean", ["Home Deep Cleaning"]),
+        ("location=Mumbai&pin_code=560034", []),
+        ("q=%25", []),
+    ],
+)
+def test_search(market, query, expected):
+    assert names(market.api.get(f"/api/services?{query}")) == expected
+
+
+@pytest.mark.parametrize("query", ["pin_code=12", "page=0", "per_page=5000", "q=" + "x" * 101])
+def test_search_validation(market, query):
+    assert_error(market.api.get(f"/api/services?{query}"), 422)
+
+
+def test_blocked_professional_stops_being_offered(market):
+    api = market.api
+    assert names(api.get("/api/services?pin_code=400053")) == ["Plumbing Repair"]
+    api.put(f"/api/users/{market.pro2['id']}/block", market.admin)
+    assert names(api.get("/api/services?pin_code=400053")) == []
+    api.put(f"/api/users/{market.pro2['id']}/unblock", market.admin)
+    assert names(api.get("/api/services?pin_code=400053")) == ["Plumbing Repair"]
+
+
+def test_approval_makes_a_professional_offered_at_once(market):
+    api = market.api
+    assert names(api.get("/api/services?pin_code=110017")) == []
+    api.put(f"/api/users/{market.pending['id']}/approve", market.admin)
+    assert names(api.get("/api/services?pin_code=110017")) == ["Home Deep Cleaning"]
+
+
+def test_get_one(market):
+    resp = market.api.get(f"/api/services/{market.plumbing}")
+    assert resp.status_code == 200 and resp.get_json()["name"] == "Plumbing Repair"
+    assert_error(market.api.get("/api/services/999999"), 404)
+
+
+def test_admin_creates_and_list_is_fresh(market):
+    api = market.api
+    assert "AC Service" not in names(api.get("/api/services"))
+    resp = api.post("/api/services", market.admin, json={"name": "AC Service", "price": 599, "description": "Split AC", "time_required": 60})
+    assert resp.status_code == 201
+    body = resp.get_json()
+    assert body["price"] == 599 and body["name"] == "AC Service"
+    assert "AC Service" in names(api.get("/api/services"))
+
+
+def test_create_duplicate_name_case_insensitive(market):
+    resp = market.api.post("/api/services", market.admin, json={"name": "plumbing repair", "price": 1, "time_required": 5})
+    err = assert_error(resp, 409)
+    assert "name" in err["fields"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"price": 10, "time_required": 5}, "name"),
+        ({"name": "X", "price": 10, "time_required": 5}, "name"),
+        ({"name": "Valid", "price": -1, "time_required": 5}, "price"),
+        ({"name": "Valid", "price": "abc", "time_required": 5}, "price"),
+        ({"name": "Valid", "price": 10.555, "time_required": 5}, "price"),
+        ({"name": "Valid", "price": "NaN", "time_required": 5}, "price"),
+        ({"name": "Valid", "price": 10, "time_required": 0}, "time_required"),
+        ({"name": "Valid", "price": 10, "time_required": "60"}, "time_required"),
+        ({"name": "Valid", "price": 10}, "time_required"),
+        ({"name": "Valid", "price": 10, "time_required": 5, "id": 7}, "id"),
+        ({"name": "Valid", "price": True, "time_required": 5}, "price"),
+    ],
+)
+def test_create_validation(market, body, field):
+    before = len(market.api.get("/api/services").get_json())
+    assert_error(market.api.post("/api/services", market.admin, json=body), 422, field)
+    assert len(market.api.get("/api/services").get_json()) == before
+
+
+@pytest.mark.parametrize("who", ["alice_token", "pro_token", "pending_token", None])
+def test_writes_are_admin_only(market, who):
+    token = getattr(market, who) if who else None
+    expected = 401 if token is None else 403
+    api = market.api
+    assert_error(api.post("/api/services", token, json={"name": "Hack", "price": 1, "time_required": 5}), expected)
+    assert_error(api.put(f"/api/services/{market.plumbing}", token, json={"price": 1}), expected)
+    assert_error(api.put("/api/services", token, json={"service_id": market.plumbing, "price": 1}), expected)
+    assert_error(api.delete(f"/api/services/{market.plumbing}", token), expected)
+    assert_error(api.delete("/api/services", token, json={"service_id": market.plumbing}), expected)
+    assert api.get(f"/api/services/{market.plumbing}").get_json()["price"] == 299
+
+
+def test_update_by_path_and_by_body(market):
+    api = market.api
+    resp = api.put(f"/api/services/{market.plumbing}", market.admin, json={"price": "349.00"})
+    assert resp.status_code == 200 and resp.get_json()["price"] == 349
+    assert api.get("/api/services?q=plumb").get_json()[0]["price"] == 349
+    resp = api.put("/api/services", market.admin, json={"service_id": market.plumbing, "name": "Plumbing", "time_required": 50})
+    assert resp.status_code == 200
+    assert resp.get_json()["name"] == "Plumbing" and resp.get_json()["time_required"] == 50
+    assert names(api.get("/api/services?q=plumb")) == ["Plumbing"]
+
+
+def test_update_errors(market):
+    api = market.api
+    assert_error(api.put(f"/api/services/{market.plumbing}", market.admin, json={}), 422)
+    assert_error(api.put(f"/api/services/{market.plumbing}", market.admin, json={"name": "Home Deep Cleaning"}), 409)
+    assert_error(api.put("/api/services/999999", market.admin, json={"price": 1}), 404)
+    assert_error(api.put("/api/services", market.admin, json={"price": 1}), 422, "service_id")
+    assert_error(api.put(f"/api/services/{market.plumbing}", market.admin, json={"service_id": 5}), 422, "service_id")
+
+
+def test_soft_delete_keeps_history(market):
+    api = market.api
+    req = market.book()
+    assert api.delete(f"/api/services/{market.plumbing}", market.admin).status_code == 204
+    assert "Plumbing Repair" not in names(api.get("/api/services"))
+    assert_error(api.get(f"/api/services/{market.plumbing}"), 404)
+    assert_error(api.get(f"/api/service-packages/{market.plumbing}"), 404)
+    mine = api.get("/api/service-requests", market.alice_token).get_json()
+    assert [r["service_name"] for r in mine] == ["Plumbing Repair"]
+    assert mine[0]["id"] == req["id"]
+    # The name is free again.
+    assert api.post("/api/services", market.admin, json={"name": "Plumbing Repair", "price": 1, "time_required": 5}).status_code == 201
+    assert_error(api.delete(f"/api/services/{market.plumbing}", market.admin), 404)
+
+
+def test_delete_by_body(market):
+    assert market.api.delete("/api/services", market.admin, json={"service_id": market.cleaning}).status_code == 204
+    assert_error(market.api.delete("/api/services", market.admin, json={}), 422, "service_id")
+
+
+# --- professionals per service ------------------------------------------------------------------
+
+
+def test_packages_list_approved_active_only(market):
+    resp = market.api.get(f"/api/service-packages/{market.cleaning}")
+    assert resp.status_code == 200
+    rows = resp.get_json()
+    assert [r["name"] for r in rows] == ["Anita Desai"]  # the pending one is not offered
+    row = rows[0]
+    assert set(row) >= {"professional_id", "user_id", "name", "experience_years", "description", "location", "pin_code", "rating", "reviews_count"}
+    assert row["rating"] is None and row["reviews_count"] == 0
+
+
+def test_packages_filters_and_unknown_service(market):
+    api = market.api
+    assert [r["name"] for r in api.get(f"/api/service-packages/{market.plumbing}?pin_code=400053").get_json()] == ["Suresh Patil"]
+    assert [r["name"] for r in api.get(f"/api/service-packages/{market.plumbing}?location=bengaluru").get_json()] == ["Ravi Kumar"]
+    assert_error(api.get("/api/service-packages/999999"), 404)
+    assert_error(api.get(f"/api/service-packages/{market.plumbing}?pin_code=abc"), 422)
+
+
+def test_packages_rating_and_order_follow_reviews(market):
+    api = market.api
+    for rating in (5, 4):
+        req = market.book(professional=market.pro2)
+        assert market.act(req["id"], market.pro2_token, action="accept").status_code == 200
+        assert market.act(req["id"], market.alice_token, action="close", rating=rating).status_code == 200
+    rows = api.get(f"/api/service-packages/{market.plumbing}").get_json()
+    assert rows[0]["name"] == "Suresh Patil"
+    assert rows[0]["rating"] == 4.5 and rows[0]["reviews_count"] == 2
+    assert rows[1]["rating"] is None
+
+
+def test_packages_hide_a_blocked_professional_at_once(market):
+    api = market.api
+    assert len(api.get(f"/api/service-packages/{market.plumbing}").get_json()) == 2
+    api.put(f"/api/users/{market.pro['id']}/block", market.admin)
+    assert [r["name"] for r in api.get(f"/api/service-packages/{market.plumbing}").get_json()] == ["Suresh Patil"]
+
+
+def test_profile_edit_of_a_professional_is_visible_at_once(market):
+    api = market.api
+    assert api.get(f"/api/service-packages/{market.plumbing}?pin_code=600017").get_json() == []
+    api.patch("/api/auth/me", market.pro_token, json={"pin_code": "600017"})
+    assert [r["name"] for r in api.get(f"/api/service-packages/{market.plumbing}?pin_code=600017").get_json()] == ["Ravi Kumar"]
+
+
+def test_list_queries_do_not_grow_with_rows(app, market, count_queries):
+    from tests.factories import make_service
+
+    api = market.api
+    with count_queries() as few:
+        api.get("/api/services?pin_code=560034")
+    with count_queries() as few_packages:
+        api.get(f"/api/service-packages/{market.plumbing}")
+    for i in range(8):
+        make_service(app, f"Extra {i}")
+        api.register_professional(market.plumbing)
+    app.extensions["household_redis"].flushdb()
+    with count_queries() as many:
+        resp = api.get("/api/services")
+    assert len(resp.get_json()) == 10
+    with count_queries() as many_packages:
+        resp = api.get(f"/api/service-packages/{market.plumbing}")
+    assert len(resp.get_json()) == 10
+    assert many.count <= few.count + 1, many.statements
+    assert many_packages.count <= few_packages.count + 1, many_packages.statements
