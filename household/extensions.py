@@ -23,6 +23,8 @@ mail = Mail()
 class HouseholdApi(Api):
     """flask-smorest's Api with the contract's error body."""
 
+    from household.api.fields import ErrorSchema as ERROR_SCHEMA  # noqa: N811 - flask-smorest's hook name
+
     def handle_http_exception(self, error):  # noqa: D102 - see household.api.errors
         from household.api.errors import http_error_response
 
