@@ -49,7 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from household.api import register_api
 
-    api.init_app(app, spec_kwargs={"components": {}})
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("sessionCookie", {"type": "apiKey", "in": "cookie", "name": "hs_session"})
+    api.spec.options["security"] = [{"bearerAuth": []}, {"sessionCookie": []}, {}]
     register_api(app, api)
 
     from household.api.errors import register_error_handlers

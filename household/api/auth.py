@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 from household import cache
 from household.api.fields import (
     Email,
+    ErrorSchema,
     Password,
     PinCode,
     StrictSchema,
@@ -80,7 +81,7 @@ class PasswordChange(StrictSchema):
 class RegisterCustomer(MethodView):
     @blp.arguments(CustomerRegistration)
     @blp.response(201, UserEnvelope)
-    @blp.alt_response(409, description="Email already registered")
+    @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
     def post(self, data):
         """Register a customer account."""
         return {"user": accounts.register_customer(db.session, data)}
@@ -90,7 +91,7 @@ class RegisterCustomer(MethodView):
 class RegisterProfessional(MethodView):
     @blp.arguments(ProfessionalRegistration)
     @blp.response(201, UserEnvelope)
-    @blp.alt_response(409, description="Email already registered")
+    @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
     def post(self, data):
         """Register a service professional; they stay pending until the admin approves them."""
         return {"user": accounts.register_professional(db.session, data)}
@@ -100,8 +101,8 @@ class RegisterProfessional(MethodView):
 class Login(MethodView):
     @blp.arguments(LoginArgs)
     @blp.response(200, LoginResponse)
-    @blp.alt_response(401, description="Wrong email or password")
-    @blp.alt_response(403, description="Account blocked")
+    @blp.alt_response(401, schema=ErrorSchema, description="Wrong email or password")
+    @blp.alt_response(403, schema=ErrorSchema, description="Account blocked")
     def post(self, data):
         """Log in (any role): returns a bearer token and sets a session cookie."""
         user = accounts.authenticate(db.session, data["email"], data["password"])

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from household.api.fields import UserEnvelope
+from household.api.fields import ErrorSchema, UserEnvelope
 from household.auth.access import current, login_required, roles_required
 from household.domain import documents
 from household.domain.errors import InvalidInput, NotFound
@@ -62,7 +62,7 @@ class MyDocument(MethodView):
     @roles_required(ROLE_PROFESSIONAL)
     @blp.arguments(DocumentUpload, location="files")
     @blp.response(200, UserEnvelope)
-    @blp.alt_response(413, description="Larger than 5 MB")
+    @blp.alt_response(413, schema=ErrorSchema, description="Larger than 5 MB")
     def post(self, files):
         """Upload a verification document (PDF, PNG or JPEG, at most 5 MB) for the admin to review."""
         user = current()

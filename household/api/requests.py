@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
 
 from household import cache
-from household.api.fields import PageArgs, StrictSchema, Text
+from household.api.fields import ErrorSchema, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
 from household.auth.access import current, login_required, roles_required
 from household.domain import lifecycle
@@ -175,7 +175,7 @@ class ServiceRequests(MethodView):
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
     @blp.arguments(RequestChangeWithId)
     @blp.response(200, RequestSchema)
-    @blp.alt_response(409, description="Illegal change of status")
+    @blp.alt_response(409, schema=ErrorSchema, description="Illegal change of status")
     def patch(self, data):
         """Act on a request named by `id` in the body (same rules as PATCH /service-requests/<id>)."""
         request_id = data.pop("id")
@@ -194,7 +194,7 @@ class ServiceRequestById(MethodView):
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
     @blp.arguments(RequestChange)
     @blp.response(200, RequestSchema)
-    @blp.alt_response(409, description="Illegal change of status")
+    @blp.alt_response(409, schema=ErrorSchema, description="Illegal change of status")
     def patch(self, data, request_id: int):
         """Accept or reject (the professional); close, cancel or edit remarks and date (the customer)."""
         return _change(request_id, data)

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household import cache
-from household.api.fields import Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.fields import ErrorSchema, Money, PageArgs, PinCode, StrictSchema, Text
 from household.api.pagination import headers_for, page_of
 from household.auth.access import roles_required
 from household.domain import catalogue
@@ -111,7 +111,7 @@ class Services(MethodView):
     @roles_required(ROLE_ADMIN)
     @blp.arguments(ServiceFields)
     @blp.response(201, ServiceSchema)
-    @blp.alt_response(409, description="Name already used")
+    @blp.alt_response(409, schema=ErrorSchema, description="Name already used")
     def post(self, data):
         """Add a service to the catalogue."""
         service = catalogue.create_service(db.session, data)

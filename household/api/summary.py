@@ -52,7 +52,8 @@ class Summary(MethodView):
     @login_required
     @blp.response(200, SummarySchema)
     def get(self):
-        """Requests by status, by service, per day (30 days), ratings; plus users (admin), rating (professional), spend (customer)."""
+        """Requests by status, by service, per day (30 days) and ratings; plus users (admin),
+        rating (professional) or spend (customer)."""
         user = current()
         tz = current_app.config["APP_TIMEZONE"]
         if user.is_admin:

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household import cache
-from household.api.fields import PageArgs, UserSchema
+from household.api.fields import ErrorSchema, PageArgs, UserSchema
 from household.api.pagination import headers_for, page_of
 from household.auth.access import current, roles_required
 from household.domain import accounts
@@ -41,8 +41,8 @@ class AllUsers(MethodView):
 class UserAction(MethodView):
     @roles_required(ROLE_ADMIN)
     @blp.response(200, UserSchema)
-    @blp.alt_response(400, description="Unknown action")
-    @blp.alt_response(409, description="Action not applicable to this user")
+    @blp.alt_response(400, schema=ErrorSchema, description="Unknown action")
+    @blp.alt_response(409, schema=ErrorSchema, description="Action not applicable to this user")
     def put(self, user_id: int, action: str):
         """Block, unblock, approve or reject a user."""
         user = accounts.apply_admin_action(db.session, current(), user_id, action)

@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 
 MAX_MESSAGES = 500
+DEFAULT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'"
+STYLE = "body{font-family:system-ui,sans-serif;margin:2rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}"
+HEADER = "<tr><th>Received (UTC)</th><th>To</th><th>Subject</th></tr>"
 
 
 class Inbox:
@@ -70,7 +73,7 @@ def make_http_handler(inbox: Inbox):
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
-            self.send_header("Content-Security-Policy", csp or "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'")
+            self.send_header("Content-Security-Policy", csp or DEFAULT_CSP)
             self.end_headers()
             self.wfile.write(data)
 
@@ -84,8 +87,8 @@ def make_http_handler(inbox: Inbox):
                 )
                 page = (
                     "<!doctype html><meta charset=utf-8><title>Mail catcher</title>"
-                    "<style>body{font-family:system-ui,sans-serif;margin:2rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style>"
-                    f"<h1>Inbox ({len(inbox.messages)})</h1><table><tr><th>Received (UTC)</th><th>To</th><th>Subject</th></tr>"
+                    f"<style>{STYLE}</style>"
+                    f"<h1>Inbox ({len(inbox.messages)})</h1><table>{HEADER}"
                     f"{rows or '<tr><td colspan=3>No mail yet.</td></tr>'}</table>"
                 )
                 return self._send(200, page)
@@ -97,7 +100,8 @@ def make_http_handler(inbox: Inbox):
                 msg = item["message"]
                 if len(parts) == 3 and parts[2] == "html":
                     # Shown in a sandboxed frame: no scripts, no network.
-                    return self._send(200, _part(msg, "html") or "", csp="default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:")
+                    csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:"
+                    return self._send(200, _part(msg, "html") or "", csp=csp)
                 text = _part(msg, "plain") or ""
                 attachments = [a.get_filename() or "attachment" for a in msg.iter_attachments()]
                 has_html = _part(msg, "html") is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

@@ -179,7 +179,9 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
     if transition.actor != actor:
         raise Forbidden(f"Only the {transition.actor} can {action} a request.")
     if actor == lifecycle.PROFESSIONAL and user.professional.approval != APPROVAL_APPROVED:
-        raise Forbidden(f"Your profile is {user.professional.approval}; only approved professionals can act on requests.")
+        raise Forbidden(
+            f"Your profile is {user.professional.approval}; only approved professionals can act on requests."
+        )
     extra = set(data) - {"action"} - ({"rating", "review"} if action == "close" else set())
     if extra:
         raise InvalidInput(fields={f: [f"Not accepted with action '{action}'."] for f in sorted(extra)})

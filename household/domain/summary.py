@@ -30,7 +30,9 @@ def request_numbers(
     """Requests by status, by service, per local day for the last 30 days, and the rating distribution."""
     by_status = {status: 0 for status in STATUSES}
     rows = s.execute(
-        _scoped(select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status), customer_id, professional_id)
+        _scoped(
+            select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status), customer_id, professional_id
+        )
     ).all()
     by_status.update({status: n for status, n in rows})
 

@@ -23,7 +23,9 @@ def user_search(
     )
     if role:
         stmt = stmt.where(
-            User.id.in_(select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id).where(Role.name == role))
+            User.id.in_(
+                select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id).where(Role.name == role)
+            )
         )
     if active is not None:
         stmt = stmt.where(User.active.is_(active))

@@ -143,8 +143,8 @@ class Professional(Base):
         return round(self.rating_sum / self.rating_count, 2)
 
 
-TOKEN_SESSION = "session"
-TOKEN_BEARER = "bearer"
+TOKEN_SESSION = "session"  # noqa: S105 - a kind name, not a secret
+TOKEN_BEARER = "bearer"  # noqa: S105
 
 
 class AuthToken(Base):
