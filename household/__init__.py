@@ -87,7 +87,7 @@ def _register_request_logging(app: Flask) -> None:
     def _log_and_harden(response):
         started = g.pop("request_started", None)
         if started is not None and request.path.startswith("/api/"):
-            user_id = getattr(getattr(g, "auth_token", None), "user_id", None)
+            user_id = getattr(getattr(g, "auth", None), "id", None)
             log.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,

@@ -21,7 +21,7 @@ from household.extensions import cache
 log = logging.getLogger("household.cache")
 
 _BREAK_SECONDS = 2.0
-_state = {"down_until": 0.0}
+_state = {"down_until": 0.0, "flush_pending": False}
 
 
 def init_cache(app: Flask) -> None:
@@ -53,6 +53,11 @@ def reset_breaker() -> None:
     _state["down_until"] = 0.0
 
 
+def reset_state() -> None:
+    """Forget breaker and pending-flush state (a fresh process; used by the tests)."""
+    _state.update(down_until=0.0, flush_pending=False)
+
+
 def redis_ok() -> bool:
     """Ping Redis now (ignores the breaker); a success closes the breaker."""
     try:
@@ -64,14 +69,26 @@ def redis_ok() -> bool:
 
 
 def safe(fn: Callable[[], Any], default: Any = None) -> Any:
-    """Run a Redis operation; on failure trip the breaker and return `default`."""
+    """Run a Redis operation; on failure trip the breaker and return `default`.
+
+    If an invalidation was lost while Redis was unreachable, everything cached is dropped
+    first, so nothing written before the outage can be served after it.
+    """
     if not _available():
         return default
     try:
+        if _state.get("flush_pending"):
+            cache.clear()
+            _state["flush_pending"] = False
         return fn()
     except (redis.RedisError, OSError) as exc:
         _trip(exc)
         return default
+
+
+def lost_invalidation() -> None:
+    """Record that an invalidation could not reach Redis (see `safe`)."""
+    _state["flush_pending"] = True
 
 
 def _prefix() -> str:
@@ -94,8 +111,7 @@ def bump(*namespaces: str) -> None:
         pipe.execute()
 
     if safe(lambda: (_do(), True)[1], default=False) is not True:
-        # Redis refused the bump: entries may live on, so drop the cache wholesale when it returns.
-        _state["flush_pending"] = True
+        lost_invalidation()
 
 
 _MISS = object()
@@ -103,15 +119,9 @@ _MISS = object()
 
 def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], timeout: int = 60) -> Any:
     """Return the cached value for `key` under the current versions of `namespaces`, or compute it."""
-    if not _available():
-        return compute()
-    if _state.pop("flush_pending", False):
-        safe(cache.clear)
-    try:
-        client = redis_client()
-        versions = client.mget([f"{_prefix()}v:{ns}" for ns in namespaces])
-    except (redis.RedisError, OSError) as exc:
-        _trip(exc)
+    client = redis_client()
+    versions = safe(lambda: client.mget([f"{_prefix()}v:{ns}" for ns in namespaces]))
+    if versions is None:
         return compute()
     full_key = "c:" + ":".join(f"{ns}{int(v or 0)}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
     value = safe(lambda: cache.get(full_key), default=_MISS)
@@ -151,10 +161,10 @@ def request_namespaces(user) -> tuple[str, ...]:
     """The namespaces one caller's request list depends on (the caller is part of the key too)."""
     if user.is_admin:
         return (REQUESTS, "req:admin")
-    if user.customer is not None:
-        return (REQUESTS, f"req:c{user.customer.id}")
-    if user.professional is not None:
-        return (REQUESTS, f"req:p{user.professional.id}")
+    if user.customer_id is not None:
+        return (REQUESTS, f"req:c{user.customer_id}")
+    if user.professional_id is not None:
+        return (REQUESTS, f"req:p{user.professional_id}")
     return (REQUESTS, f"req:u{user.id}")
 
 

@@ -110,11 +110,11 @@ def _has_sqlite_sequence() -> bool:
 @pytest.fixture(autouse=True)
 def _fresh_state(app):
     """Every test starts from empty tables (plus roles and the admin) and an empty Redis database."""
-    from household.cache import reset_breaker
+    from household.cache import reset_state
     from household.domain.accounts import ensure_admin
 
     redis.Redis.from_url(REDIS_BASE).flushdb()
-    reset_breaker()
+    reset_state()
     with app.app_context():
         _clean_database()
         ensure_admin(db.session, factories.ADMIN_EMAIL, factories.PASSWORD)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import g, session
+from flask import session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
@@ -22,7 +22,7 @@ from household.api.fields import (
 )
 from household.api.fields import Phone as PhoneField
 from household.auth import tokens
-from household.auth.access import SESSION_KEY, current, login_required
+from household.auth.access import SESSION_KEY, caller, current, login_required
 from household.domain import accounts
 from household.extensions import db
 
@@ -121,10 +121,8 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self):
         """End the session or token used for this call."""
-        token = getattr(g, "auth_token", None)
-        if token is not None:
-            tokens.revoke(token)
-            db.session.commit()
+        tokens.revoke(caller().token_id)
+        db.session.commit()
         session.clear()
 
 
@@ -156,9 +154,8 @@ class ChangePassword(MethodView):
     @blp.response(204)
     def post(self, data):
         """Change one's password; every other session and token ends."""
-        token = getattr(g, "auth_token", None)
         accounts.change_password(
-            db.session, current(), data["current_password"], data["new_password"], token.id if token else None
+            db.session, current(), data["current_password"], data["new_password"], caller().token_id
         )
 
 

@@ -11,7 +11,7 @@ from marshmallow import fields, validate, validates_schema
 from household import cache
 from household.api.fields import ErrorSchema, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
-from household.auth.access import current, login_required, roles_required
+from household.auth.access import caller, current, login_required, roles_required
 from household.domain import lifecycle
 from household.domain import requests as requests_domain
 from household.domain.errors import Forbidden, NotFound
@@ -161,7 +161,7 @@ class ServiceRequests(MethodView):
     @blp.response(200, RequestSchema(many=True))
     def get(self, args):
         """The caller's requests: a customer's own, a professional's assigned ones, everything for the admin."""
-        user = current()
+        user = caller()
         return _list_response(user, "requests", _filtered(user, args), args, RequestSchema(many=True))
 
     @roles_required(ROLE_CUSTOMER)
@@ -207,9 +207,9 @@ class ProfessionalRequests(MethodView):
     @blp.response(200, RequestSchema(many=True))
     def get(self, args, professional_id: int):
         """A professional's requests: for that professional and the admin only."""
-        user = current()
+        user = caller()
         if not user.is_admin:
-            if user.professional is None or user.professional.id != professional_id:
+            if user.professional_id != professional_id:
                 raise Forbidden("You can only see your own requests.")
         elif db.session.get(Professional, professional_id) is None:
             raise NotFound("No such professional.")
@@ -224,5 +224,5 @@ class ServiceHistory(MethodView):
     @blp.response(200, HistorySchema(many=True))
     def get(self, args):
         """The caller's requests, newest first, with the professional's phone."""
-        user = current()
+        user = caller()
         return _list_response(user, "history", _filtered(user, args), args, HistorySchema(many=True))

@@ -8,7 +8,8 @@ from functools import wraps
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
-from household.auth import tokens
+from household.auth import identity
+from household.auth.identity import Identity
 from household.domain.errors import Forbidden, NotAuthenticated
 from household.extensions import csrf, login_manager
 from household.models import User
@@ -26,19 +27,18 @@ def bearer_from_header() -> str | None:
     return None
 
 
-def load_user_from_request(_request) -> User | None:
+def load_user_from_request(_request) -> Identity | None:
     raw = bearer_from_header()
     if raw is not None:
-        token = tokens.resolve(raw)
         g.auth_via = "bearer"
     else:
         sid = session.get(SESSION_KEY)
-        token = tokens.resolve(sid) if isinstance(sid, str) else None
+        raw = sid if isinstance(sid, str) else None
         g.auth_via = "session"
-    if token is None:
-        return None
-    g.auth_token = token
-    return token.user
+    found = identity.resolve(raw)
+    if found is not None:
+        g.auth = found
+    return found
 
 
 def csrf_guard() -> None:
@@ -68,11 +68,19 @@ def init_auth(app: Flask) -> None:
     app.before_request(csrf_guard)
 
 
-def current() -> User:
-    """The authenticated user, or a 401."""
+def caller() -> Identity:
+    """Who is calling (id, roles, profile ids), without touching the database; 401 when nobody."""
     if not current_user.is_authenticated:
         raise NotAuthenticated()
     return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def current() -> User:
+    """The caller's full account from the database, or a 401."""
+    user = caller().user
+    if user is None or not user.active:
+        raise NotAuthenticated()
+    return user
 
 
 def roles_required(*roles: str) -> Callable:
@@ -81,8 +89,8 @@ def roles_required(*roles: str) -> Callable:
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            user = current()
-            if not any(user.has_role(r) for r in roles):
+            who = caller()
+            if not any(who.has_role(r) for r in roles):
                 raise Forbidden(f"This needs the {' or '.join(roles)} role.")
             return fn(*args, **kwargs)
 
@@ -94,7 +102,7 @@ def roles_required(*roles: str) -> Callable:
 def login_required(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        current()
+        caller()
         return fn(*args, **kwargs)
 
     return wrapper

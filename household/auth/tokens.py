@@ -72,8 +72,13 @@ def resolve(raw: str) -> AuthToken | None:
     return token
 
 
-def revoke(token: AuthToken) -> None:
-    token.revoked_at = utcnow()
+def revoke(token_id: int) -> None:
+    from household.auth.identity import forget_token
+
+    token = db.session.get(AuthToken, token_id)
+    if token is not None:
+        token.revoked_at = utcnow()
+        forget_token(db.session, token.token_hash)
 
 
 def revoke_all(user_id: int, except_id: int | None = None, now: datetime | None = None) -> int:
@@ -81,7 +86,10 @@ def revoke_all(user_id: int, except_id: int | None = None, now: datetime | None 
     stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(AuthToken.id != except_id)
+    from household.auth.identity import forget_user
+
     result = db.session.execute(stmt.values(revoked_at=now or utcnow()))
+    forget_user(db.session, user_id)
     return result.rowcount or 0
 
 

@@ -86,12 +86,12 @@ def filter_requests(
 
 def visible_to(stmt: Select, user: User) -> Select:
     """Restrict a request query to what `user` may see: their own, or everything for the admin."""
-    if user.has_role(ROLE_ADMIN):
+    if user.is_admin:
         return stmt
-    if user.customer is not None:
-        return stmt.where(ServiceRequest.customer_id == user.customer.id)
-    if user.professional is not None:
-        return stmt.where(ServiceRequest.professional_id == user.professional.id)
+    if user.customer_id is not None:
+        return stmt.where(ServiceRequest.customer_id == user.customer_id)
+    if user.professional_id is not None:
+        return stmt.where(ServiceRequest.professional_id == user.professional_id)
     return stmt.where(False)
 
 

@@ -69,6 +69,14 @@ class User(Base):
     def is_admin(self) -> bool:
         return self.has_role(ROLE_ADMIN)
 
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer.id if self.customer else None
+
+    @property
+    def professional_id(self) -> int | None:
+        return self.professional.id if self.professional else None
+
     # Flask-Login protocol
     @property
     def is_authenticated(self) -> bool:

@@ -1,0 +1,189 @@
+"""Who the caller is, without a database round trip on hot paths.
+
+A resolved token is remembered in Redis for a minute as a small Identity (user id, roles,
+profile ids). Revoking tokens (logout, block, password change) deletes those entries right
+after the database commit, so a blocked user's next request finds nothing cached, goes to
+the database and is refused. If Redis cannot be told, the whole cache is dropped as soon as
+it answers again (cache.lost_invalidation).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from household import cache
+from household.auth import tokens
+from household.extensions import db
+from household.models import AuthToken, User
+from household.models.user import ROLE_ADMIN
+
+CACHE_SECONDS = 60
+
+
+@dataclass
+class Identity:
+    """The authenticated caller as Flask-Login sees it."""
+
+    id: int
+    token_id: int
+    token_hash: str
+    roles: tuple[str, ...]
+    customer_id: int | None
+    professional_id: int | None
+    expires_at: float
+    last_used_at: float
+    _user: User | None = field(default=None, repr=False, compare=False)
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, name: str) -> bool:
+        return name in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return ROLE_ADMIN in self.roles
+
+    @property
+    def user(self) -> User:
+        """The full account from the database (loaded once per request, when a handler needs it)."""
+        if self._user is None:
+            self._user = db.session.get(User, self.id)
+        return self._user
+
+    @classmethod
+    def of(cls, token: AuthToken) -> Identity:
+        user = token.user
+        identity = cls(
+            id=user.id,
+            token_id=token.id,
+            token_hash=token.token_hash,
+            roles=tuple(user.role_names),
+            customer_id=user.customer.id if user.customer else None,
+            professional_id=user.professional.id if user.professional else None,
+            expires_at=token.expires_at.timestamp(),
+            last_used_at=token.last_used_at.timestamp(),
+        )
+        identity._user = user
+        return identity
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "token_id": self.token_id,
+                "roles": list(self.roles),
+                "customer_id": self.customer_id,
+                "professional_id": self.professional_id,
+                "expires_at": self.expires_at,
+                "last_used_at": self.last_used_at,
+            }
+        )
+
+
+def _key(token_hash: str) -> str:
+    return f"{current_app.config['CACHE_KEY_PREFIX']}auth:{token_hash}"
+
+
+def _user_key(user_id: int) -> str:
+    return f"{current_app.config['CACHE_KEY_PREFIX']}auth:user:{user_id}"
+
+
+def _from_cache(token_hash: str) -> Identity | None:
+    raw = cache.safe(lambda: cache.redis_client().get(_key(token_hash)))
+    if not raw:
+        return None
+    data = json.loads(raw)
+    identity = Identity(
+        id=data["id"],
+        token_id=data["token_id"],
+        token_hash=token_hash,
+        roles=tuple(data["roles"]),
+        customer_id=data["customer_id"],
+        professional_id=data["professional_id"],
+        expires_at=data["expires_at"],
+        last_used_at=data["last_used_at"],
+    )
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    # Past its expiry, near its idle limit or due for a last-used refresh: let the database decide.
+    if identity.expires_at <= now or now - identity.last_used_at >= min(idle, tokens.TOUCH_EVERY.total_seconds()):
+        return None
+    return identity
+
+
+def _remember(identity: Identity) -> None:
+    client = cache.redis_client()
+
+    def write():
+        pipe = client.pipeline(transaction=False)
+        pipe.set(_key(identity.token_hash), identity.to_json(), ex=CACHE_SECONDS)
+        pipe.sadd(_user_key(identity.id), identity.token_hash)
+        pipe.expire(_user_key(identity.id), 86400)
+        pipe.execute()
+
+    cache.safe(write)
+
+
+def resolve(raw: str | None) -> Identity | None:
+    """The caller behind a raw token, from Redis when possible, else from the database."""
+    if not raw or len(raw) > 200:
+        return None
+    token_hash = tokens.hash_token(raw)
+    identity = _from_cache(token_hash)
+    if identity is not None:
+        return identity
+    token = tokens.resolve(raw)
+    if token is None:
+        return None
+    identity = Identity.of(token)
+    _remember(identity)
+    return identity
+
+
+# --- Forgetting, after the revocation is committed ----------------------------------------------
+
+
+def forget_token(s: Session, token_hash: str) -> None:
+    s.info.setdefault("auth_forget_tokens", set()).add(token_hash)
+
+
+def forget_user(s: Session, user_id: int) -> None:
+    s.info.setdefault("auth_forget_users", set()).add(user_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(s: Session) -> None:
+    hashes = s.info.pop("auth_forget_tokens", set())
+    users = s.info.pop("auth_forget_users", set())
+    if not (hashes or users) or not has_app_context():
+        return
+    client = cache.redis_client()
+
+    def forget():
+        keys = [_key(h) for h in hashes]
+        for user_id in users:
+            keys.extend(_key(h.decode() if isinstance(h, bytes) else h) for h in client.smembers(_user_key(user_id)))
+            keys.append(_user_key(user_id))
+        if keys:
+            client.delete(*keys)
+        return True
+
+    if cache.safe(forget) is not True:
+        cache.lost_invalidation()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(s: Session) -> None:
+    s.info.pop("auth_forget_tokens", None)
+    s.info.pop("auth_forget_users", None)
