@@ -38,18 +38,20 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("ARGON2_TIME_COST") or app.config.get("ARGON2_MEMORY_COST"):
         passwords.configure(app.config.get("ARGON2_TIME_COST"), app.config.get("ARGON2_MEMORY_COST"))
     from household.cache import init_cache
-    from household.extensions import api, csrf, db, mail, migrate
+    from household.extensions import api, csrf, db, limiter, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
+    limiter.init_app(app)
     init_cache(app)
     init_auth(app)
 
-    from household.api import register_api
+    from household.api import install_converters, register_api
 
     api.init_app(app)
+    install_converters(app, api)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("sessionCookie", {"type": "apiKey", "in": "cookie", "name": "hs_session"})
     api.spec.options["security"] = [{"bearerAuth": []}, {"sessionCookie": []}, {}]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -18,6 +20,9 @@ login_manager = LoginManager()
 cache = Cache()
 csrf = CSRFProtect()
 mail = Mail()
+# Limits apply only where declared (login, registration); storage is Redis, with a per-process
+# in-memory fallback while Redis is unreachable.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 class HouseholdApi(Api):

@@ -73,6 +73,9 @@ def app_config(database_url: str, tmp_root: Path) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,
         "LOG_LEVEL": "WARNING",
+        "RATELIMIT_LOGIN_IP": "10000 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "10000 per minute",
+        "RATELIMIT_REGISTER_IP": "10000 per minute",
     }
 
 

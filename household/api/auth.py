@@ -10,7 +10,9 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
 
 from household import cache
+from household.api.audit import log
 from household.api.fields import (
+    MAX_ID,
     Email,
     ErrorSchema,
     Password,
@@ -21,9 +23,10 @@ from household.api.fields import (
     UserSchema,
 )
 from household.api.fields import Phone as PhoneField
-from household.auth import tokens
+from household.auth import limits, tokens
 from household.auth.access import SESSION_KEY, caller, current, login_required
 from household.domain import accounts
+from household.domain.errors import Forbidden, NotAuthenticated
 from household.extensions import db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts, login and sessions")
@@ -43,7 +46,7 @@ class CustomerRegistration(_AccountFields):
 
 
 class ProfessionalRegistration(_AccountFields):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     experience_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60))
     description = Text(required=True, min_len=10, max_len=2000)
 
@@ -79,6 +82,7 @@ class PasswordChange(StrictSchema):
 
 @blp.route("/register/customer")
 class RegisterCustomer(MethodView):
+    @limits.registration_per_address
     @blp.arguments(CustomerRegistration)
     @blp.response(201, UserEnvelope)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
@@ -89,6 +93,7 @@ class RegisterCustomer(MethodView):
 
 @blp.route("/register/professional")
 class RegisterProfessional(MethodView):
+    @limits.registration_per_address
     @blp.arguments(ProfessionalRegistration)
     @blp.response(201, UserEnvelope)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
@@ -99,13 +104,22 @@ class RegisterProfessional(MethodView):
 
 @blp.route("/login")
 class Login(MethodView):
+    @limits.login_per_address
+    @limits.login_per_account
     @blp.arguments(LoginArgs)
     @blp.response(200, LoginResponse)
     @blp.alt_response(401, schema=ErrorSchema, description="Wrong email or password")
     @blp.alt_response(403, schema=ErrorSchema, description="Account blocked")
     def post(self, data):
         """Log in (any role): returns a bearer token and sets a session cookie."""
-        user = accounts.authenticate(db.session, data["email"], data["password"])
+        try:
+            user = accounts.authenticate(db.session, data["email"], data["password"])
+        except (NotAuthenticated, Forbidden) as exc:
+            db.session.rollback()
+            log("login_failed", "user", actor_id=None, email=data["email"][:254], status=exc.status)
+            db.session.commit()
+            raise
+        log("login", "user", user.id, actor_id=user.id)
         raw = tokens.issue(user, tokens.TOKEN_SESSION)
         db.session.commit()
         # A fresh session at every login: nothing from before carries over (fixation).

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 PIN_CODE_RE = r"^[1-9][0-9]{5}$"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
@@ -55,16 +59,45 @@ class Email(fields.Email):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+_COMMON = Path(__file__).resolve().parent.parent / "auth" / "common_passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = _COMMON.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def _not_common(value: str) -> None:
+    if value.lower() in common_passwords():
+        raise ma.ValidationError("This password is too common. Choose one that is harder to guess.")
+
+
 def Password(**kwargs) -> fields.String:  # noqa: N802
+    """8 to 128 characters, not one of the most common passwords; no composition rules."""
     return fields.String(
-        validate=validate.Length(
-            min=PASSWORD_MIN,
-            max=PASSWORD_MAX,
-            error=f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.",
-        ),
+        validate=[
+            validate.Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                error=f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.",
+            ),
+            _not_common,
+        ],
         load_only=True,
+        metadata={"minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX},
         **kwargs,
     )
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class StrictSchema(ma.Schema):
@@ -72,6 +105,15 @@ class StrictSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul(self, data, **kwargs):
+        # No database stores NUL in text (PostgreSQL refuses it outright): refuse it at the door.
+        if isinstance(data, Mapping):
+            bad = {str(k): ["Must not contain NUL characters."] for k, v in data.items() if _has_nul(k) or _has_nul(v)}
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
 
 
 class PageArgs(StrictSchema):

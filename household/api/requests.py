@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
 
 from household import cache
-from household.api.fields import ErrorSchema, PageArgs, StrictSchema, Text
+from household.api.fields import MAX_ID, ErrorSchema, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
 from household.auth.access import caller, current, login_required, roles_required
 from household.domain import lifecycle
@@ -64,8 +64,8 @@ class HistorySchema(ma.Schema):
 
 
 class RequestCreate(StrictSchema):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    professional_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    professional_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     remarks = Text(max_len=1000, allow_none=True)
     date_of_request = AwareDateTime(allow_none=True, metadata={"description": "When the work should happen"})
 
@@ -85,13 +85,13 @@ class RequestChange(StrictSchema):
 
 
 class RequestChangeWithId(RequestChange):
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class RequestListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    professional_id = fields.Integer(validate=validate.Range(min=1))
-    service_id = fields.Integer(validate=validate.Range(min=1))
+    professional_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    service_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     date_from = fields.Date()
     date_to = fields.Date()
 

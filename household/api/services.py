@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household import cache
-from household.api.fields import ErrorSchema, Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.audit import log
+from household.api.fields import MAX_ID, ErrorSchema, Money, PageArgs, PinCode, StrictSchema, Text
 from household.api.pagination import headers_for, page_of
 from household.auth.access import roles_required
 from household.domain import catalogue
@@ -44,11 +45,11 @@ class ServiceChanges(StrictSchema):
 
 
 class ServiceChangesWithId(ServiceChanges):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ServiceIdBody(StrictSchema):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class PlaceArgs(PageArgs):
@@ -114,6 +115,7 @@ class Services(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="Name already used")
     def post(self, data):
         """Add a service to the catalogue."""
+        log("service_create", "service", None, name=data["name"], price=data["price"])
         service = catalogue.create_service(db.session, data)
         _changed()
         return service
@@ -124,6 +126,7 @@ class Services(MethodView):
     def put(self, data):
         """Update a service named by `service_id` in the body."""
         service_id = data.pop("service_id")
+        log("service_update", "service", service_id, **data)
         service = catalogue.update_service(db.session, service_id, data)
         _changed(names_too="name" in data)
         return service
@@ -133,6 +136,7 @@ class Services(MethodView):
     @blp.response(204)
     def delete(self, data):
         """Take a service named by `service_id` in the body out of the catalogue."""
+        log("service_delete", "service", data["service_id"])
         catalogue.delete_service(db.session, data["service_id"])
         _changed()
 
@@ -149,6 +153,7 @@ class ServiceById(MethodView):
     @blp.response(200, ServiceSchema)
     def put(self, data, service_id: int):
         """Update a service."""
+        log("service_update", "service", service_id, **data)
         service = catalogue.update_service(db.session, service_id, data)
         _changed(names_too="name" in data)
         return service
@@ -157,6 +162,7 @@ class ServiceById(MethodView):
     @blp.response(204)
     def delete(self, service_id: int):
         """Take a service out of the catalogue; requests that used it keep their history."""
+        log("service_delete", "service", service_id)
         catalogue.delete_service(db.session, service_id)
         _changed()
 

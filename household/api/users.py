@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household import cache
+from household.api.audit import log
 from household.api.fields import ErrorSchema, PageArgs, UserSchema
 from household.api.pagination import headers_for, page_of
 from household.auth.access import current, roles_required
@@ -45,6 +46,7 @@ class UserAction(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="Action not applicable to this user")
     def put(self, user_id: int, action: str):
         """Block, unblock, approve or reject a user."""
+        log(f"user_{action}", "user", user_id)
         user = accounts.apply_admin_action(db.session, current(), user_id, action)
         if user.professional is not None:
             cache.catalogue_changed()

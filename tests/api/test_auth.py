@@ -321,3 +321,19 @@ def test_password_change_needs_current_and_ends_other_sessions(api):
     assert api.get("/api/auth/me", t2).status_code == 401
     assert api.post("/api/auth/login", json={"email": data["email"], "password": PASSWORD}).status_code == 401
     assert api.login(data["email"], "new password 1")
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/auth/login", {"email": "a\u0000b@example.com", "password": "x"}),
+        ("/api/auth/register/customer", None),
+    ],
+)
+def test_nul_characters_are_refused_not_crashing(app, api, path, body):
+    body = body or customer_payload(name="Nul\u0000Name")
+    before = user_count(app)
+    resp = api.post(path, json=body)
+    assert_error(resp, 422)
+    assert user_count(app) == before
+    assert_error(api.get("/api/services?q=a%00b"), 422)

@@ -84,3 +84,12 @@ def test_deep_links_serve_the_app_shell(client, path):
     resp = client.get(path)
     assert resp.status_code == 200
     assert resp.mimetype == "text/html"
+
+
+def test_ids_beyond_32_bits_are_not_found_not_errors(api):
+    token = api.admin()
+    huge = 2**63
+    assert_error(api.get(f"/api/services/{huge}"), 404)
+    assert_error(api.put(f"/api/users/{huge}/block", token), 404)
+    assert_error(api.put("/api/services", token, json={"service_id": huge, "price": 1}), 422, "service_id")
+    assert_error(api.get(f"/api/service-requests?professional_id={huge}", token), 422, "professional_id")

@@ -1,0 +1,68 @@
+/**
+ * Thin, named wrappers around the API contract, so that views read in the product's words.
+ * Every function goes through the one client in ./client.js.
+ */
+import { api } from './client'
+
+export const authApi = {
+  me: () => api.get('/auth/me', undefined, { skipUnauthorized: true }),
+  login: (email, password) => api.post('/auth/login', { email, password }, { skipUnauthorized: true }),
+  logout: () => api.post('/auth/logout', undefined, { skipUnauthorized: true }),
+  registerCustomer: (payload) => api.post('/auth/register/customer', payload, { skipUnauthorized: true }),
+  registerProfessional: (payload) =>
+    api.post('/auth/register/professional', payload, { skipUnauthorized: true }),
+  updateMe: (changes) => api.patch('/auth/me', changes),
+  // A wrong current password must not log the user out, so no 401 redirect here.
+  changePassword: (current_password, new_password) =>
+    api.post('/auth/password', { current_password, new_password }, { skipUnauthorized: true }),
+}
+
+export const servicesApi = {
+  list: (params) => api.list('/services', params),
+  get: (id) => api.get(`/services/${encodeURIComponent(id)}`),
+  create: (payload) => api.post('/services', payload),
+  update: (id, payload) => api.put(`/services/${encodeURIComponent(id)}`, payload),
+  remove: (id) => api.del(`/services/${encodeURIComponent(id)}`),
+  // Anonymous visitors may be refused here; the service page then invites them to log in.
+  packages: (serviceId, params) =>
+    api.list(`/service-packages/${encodeURIComponent(serviceId)}`, params, { skipUnauthorized: true }),
+}
+
+export const requestsApi = {
+  list: (params) => api.list('/service-requests', params),
+  create: (payload) => api.post('/service-requests', payload),
+  act: (id, action, extra = {}) =>
+    api.patch(`/service-requests/${encodeURIComponent(id)}`, { action, ...extra }),
+  edit: (id, changes) => api.patch(`/service-requests/${encodeURIComponent(id)}`, changes),
+  history: (params) => api.list('/service-history', params),
+}
+
+export const professionalsApi = {
+  get: (professionalId) => api.get(`/professionals/${encodeURIComponent(professionalId)}`),
+  uploadDocument: (file) => {
+    const form = new FormData()
+    form.append('document', file)
+    return api.upload('/professionals/me/document', form)
+  },
+  documentUrl: (professionalId) => api.url(`/professionals/${encodeURIComponent(professionalId)}/document`),
+}
+
+export const usersApi = {
+  list: (params) => api.list('/all-users', params),
+  act: (userId, action) => api.put(`/users/${encodeURIComponent(userId)}/${action}`),
+}
+
+export const summaryApi = {
+  get: () => api.get('/summary'),
+}
+
+export const notificationsApi = {
+  list: (params) => api.list('/notifications', params),
+  markRead: (id) => api.patch(`/notifications/${encodeURIComponent(id)}`, { read: true }),
+  markAllRead: () => api.post('/notifications/read-all'),
+}
+
+export const exportsApi = {
+  start: (filters) => api.post('/exports/service-requests', filters),
+  status: (jobId) => api.get(`/exports/${encodeURIComponent(jobId)}`),
+}

@@ -1,0 +1,28 @@
+// Register only the Chart.js parts the dashboards use (keeps the bundle small).
+import {
+  ArcElement,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js'
+
+Chart.register(ArcElement, BarElement, CategoryScale, Filler, Legend, LinearScale, LineElement, PointElement, Tooltip)
+Chart.defaults.font.family =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif'
+Chart.defaults.color = '#495057'
+Chart.defaults.maintainAspectRatio = false
+
+export const STATUS_COLORS = {
+  requested: '#e0a800',
+  assigned: '#0b5ed7',
+  rejected: '#dc3545',
+  closed: '#198754',
+  cancelled: '#6c757d',
+}
+export const RATING_COLORS = ['#dc3545', '#fd7e14', '#e0a800', '#20c997', '#198754']
