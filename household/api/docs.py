@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, send_from_directory
-from werkzeug.exceptions import NotFound
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import NotFound
 
 PAGE = """<!doctype html>
 <html lang="en">
