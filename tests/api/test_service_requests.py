@@ -331,3 +331,11 @@ def test_pagination_headers(market):
     assert resp.headers["X-Total-Count"] == "5"
     assert len(resp.get_json()) == 1
     assert 'rel="prev"' in resp.headers["Link"] and 'rel="next"' not in resp.headers["Link"]
+
+
+def test_professional_sees_where_to_go(market):
+    market.book()
+    row = market.api.get("/api/service-requests", market.pro_token).get_json()[0]
+    assert row["customer_address"] == "12, 5th Cross, Koramangala"
+    assert row["customer_pin_code"] == "560034" and row["customer_phone"].startswith("+91")
+    assert row["professional_phone"].startswith("+91")
