@@ -107,3 +107,21 @@ def test_session_cookie_flags_and_secure_in_production(database_url, tmp_root, m
     cookie = resp.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age" in resp.headers["Strict-Transport-Security"]
+
+
+def test_login_limits_hold_while_redis_is_down(database_url, tmp_root):
+    """Documented behaviour: with Redis unreachable, limits fall back to each server process's memory."""
+    dead = "redis://127.0.0.1:6399/0"
+    cfg = app_config(database_url, tmp_root) | {
+        "REDIS_URL": dead,
+        "CACHE_REDIS_URL": dead,
+        "RATELIMIT_STORAGE_URI": dead,
+        "RATELIMIT_LOGIN_ACCOUNT": "3 per minute",
+    }
+    api = Api(create_app(cfg))
+    codes = [
+        api.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": "wrong password"}).status_code
+        for _ in range(5)
+    ]
+    assert codes[:3] == [401, 401, 401]
+    assert codes[3:] == [429, 429]
