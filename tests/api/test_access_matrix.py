@@ -10,8 +10,6 @@ import io
 
 import pytest
 
-from tests.api.conftest import future
-
 CALLERS = ["anon", "owner", "customer2", "pro", "pro2", "pending", "blocked", "admin"]
 
 
