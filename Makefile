@@ -9,7 +9,7 @@ PORT ?= 5000
 export PORT
 # Local demo credentials for `make run` (override in the environment or .env).
 ADMIN_EMAIL ?= admin@household.local
-ADMIN_PASSWORD ?= Admin#Household2026
+ADMIN_PASSWORD ?= Admin@Household2026
 export ADMIN_EMAIL ADMIN_PASSWORD
 
 .PHONY: help run test test-sqlite test-postgres bench lint deps frontend browser clean
