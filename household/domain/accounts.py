@@ -180,6 +180,8 @@ def apply_admin_action(s: Session, admin: User, user_id: int, action: str) -> Us
 
 def ensure_admin(s: Session, email: str, password: str | None, reset: bool = False) -> tuple[User, bool]:
     """Create the one admin, or (with reset) update its email and password. Returns (admin, created)."""
+    if password and len(password) < 8:
+        raise InvalidInput("The admin password must have at least 8 characters.")
     roles = ensure_roles(s)
     admin = s.execute(
         select(User).join(User.roles).where(Role.name == ROLE_ADMIN).order_by(User.id)

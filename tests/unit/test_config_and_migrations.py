@@ -74,3 +74,8 @@ def test_seed_demo_is_idempotent_and_covers_every_status(app, ctx):
     assert db.session.execute(select(func.count(User.id))).scalar_one() == users
     rated = db.session.execute(select(func.count()).where(ServiceRequest.rating.is_not(None))).scalar_one()
     assert rated > 0
+
+
+def test_create_admin_refuses_a_short_password(app):
+    result = app.test_cli_runner().invoke(args=["create-admin", "--reset", "--password", "short"])
+    assert result.exit_code != 0 and "at least 8" in result.output
