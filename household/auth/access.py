@@ -55,6 +55,9 @@ def csrf_guard() -> None:
 
 def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
+    # Sessions are protected by their own revocable token (rotated at login); Flask-Login's
+    # "basic" protection would rewrite the cookie on concurrent requests and drop the CSRF token.
+    login_manager.session_protection = None
     login_manager.request_loader(load_user_from_request)
 
     @login_manager.user_loader

@@ -337,3 +337,15 @@ def test_nul_characters_are_refused_not_crashing(app, api, path, body):
     assert_error(resp, 422)
     assert user_count(app) == before
     assert_error(api.get("/api/services?q=a%00b"), 422)
+
+
+def test_reads_do_not_rewrite_the_session_cookie(app, api):
+    """A read racing the CSRF fetch after login must not send back a session without the token."""
+    api.register_customer(email="race-cookie@example.com")
+    browser = app.test_client()
+    csrf = browser.get("/api/auth/csrf").get_json()["csrf_token"]
+    browser.post("/api/auth/login", json={"email": "race-cookie@example.com", "password": PASSWORD}, headers={"X-CSRF-Token": csrf})
+    for path in ("/api/auth/me", "/api/summary", "/api/service-requests", "/api/notifications"):
+        resp = browser.get(path)
+        assert resp.status_code == 200
+        assert "Set-Cookie" not in resp.headers, path

@@ -3,7 +3,8 @@
  * its field errors are shown the same way.
  */
 export const PIN_RE = /^[1-9][0-9]{5}$/
-export const PHONE_RE = /^(\+91[-\s]?)?[6-9]\d{9}$/
+// Same rule as the server: spaces, dashes and brackets are ignored; +91, 91 or 0 may lead.
+export const PHONE_RE = /^(\+?91|0)?[6-9]\d{9}$/
 // Deliberately loose: one @, something on each side, a dot in the domain.
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
@@ -42,7 +43,7 @@ export const rules = {
     return null
   },
   phone: () => (v) =>
-    PHONE_RE.test(str(v).trim()) ? null : 'Enter a 10-digit mobile number (optionally starting with +91).',
+    PHONE_RE.test(str(v).replace(/[\s\-()]/g, '')) ? null : 'Enter a 10-digit mobile number (optionally starting with +91).',
   pinCode: ({ optional = false } = {}) => (v) => {
     const s = str(v).trim()
     if (!s && optional) return null
