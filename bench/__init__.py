@@ -1,0 +1,1 @@
+"""Load and scale benchmarks with their data generator."""

@@ -1,0 +1,457 @@
+"""CSV exports of service requests, started by the admin and written by a worker.
+
+The rows are the ones the request lists show for the same filters (`domain.requests.filter_requests`),
+streamed from the database in batches (a server-side cursor on PostgreSQL) and written straight to a
+file under EXPORT_DIR, so memory does not grow with the number of rows.
+
+Re-running a job is safe: each attempt writes its own file and records its name on the job before
+writing; progress updates and the final "done" only apply while that name is still the job's, so
+when a newer attempt takes over (the worker died and the task was delivered again) the older one
+stops, and a job finishes exactly once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from household.domain.errors import InvalidInput, NotFound
+from household.domain.requests import CustomerUser, ProfessionalUser, filter_requests, request_rows
+from household.jobs import enqueue
+from household.models import ExportJob, Notification, Professional, Service, ServiceRequest, User, utcnow
+from household.models.service_request import STATUS_CLOSED
+from household.notify.email import send_email
+from household.notify.formatting import local_time
+from household.notify.templates import render_email
+
+log = logging.getLogger("household.jobs.exports")
+
+KIND_SERVICE_REQUESTS = "service_requests"
+COLUMNS = (
+    "id",
+    "service",
+    "customer",
+    "professional",
+    "status",
+    "date_of_request",
+    "date_of_completion",
+    "rating",
+    "review",
+    "remarks",
+)
+BATCH_ROWS = 5000
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+DONE = "done"
+FAILED = "failed"
+QUEUED = "queued"
+RUNNING = "running"
+
+
+# --- starting and reading jobs -------------------------------------------------------------------
+
+
+def start_export(
+    s: Session,
+    admin: User,
+    *,
+    status: str | None = STATUS_CLOSED,
+    professional_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ExportJob:
+    """Record a new export of service requests and queue it for a worker.
+
+    `status=None` exports every status. If the queue cannot be reached, the job is returned
+    already `failed`, with the reason.
+    """
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput(fields={"date_to": ["The end date must be on or after the start date."]})
+    if professional_id is not None and s.get(Professional, professional_id) is None:
+        raise InvalidInput(fields={"professional_id": ["No such professional."]})
+    filters = {
+        "status": status,
+        "professional_id": professional_id,
+        "date_from": date_from.isoformat() if date_from else None,
+        "date_to": date_to.isoformat() if date_to else None,
+    }
+    job = ExportJob(
+        id=secrets.token_hex(16),
+        requested_by_id=admin.id,
+        kind=KIND_SERVICE_REQUESTS,
+        filters=json.dumps(filters),
+        state=QUEUED,
+        progress=0,
+        rows=0,
+        attempts=0,
+        created_at=utcnow(),
+    )
+    s.add(job)
+    s.commit()
+    try:
+        enqueue("household.run_export", job.id)
+    except Exception:
+        log.exception("Could not queue export %s", job.id)
+        job.state = FAILED
+        job.error = "The job queue is unavailable, so the export could not start. Please try again shortly."
+        job.finished_at = utcnow()
+        s.commit()
+    return job
+
+
+def get_job(s: Session, job_id: str) -> ExportJob:
+    """The export job, or NotFound."""
+    job = s.get(ExportJob, job_id) if isinstance(job_id, str) and len(job_id) <= 32 else None
+    if job is None:
+        raise NotFound("No such export.")
+    return job
+
+
+def recent_jobs() -> Select:
+    """Export jobs, newest first."""
+    return select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id)
+
+
+def job_filters(job: ExportJob) -> dict:
+    """The filters a job was started with."""
+    try:
+        return json.loads(job.filters or "{}")
+    except ValueError:
+        return {}
+
+
+def download_url(job: ExportJob) -> str | None:
+    """Where the finished file can be downloaded (None until it is done)."""
+    return f"/api/exports/{job.id}/download" if job.state == DONE else None
+
+
+def export_file(job: ExportJob) -> tuple[Path, str]:
+    """The finished file of a job and the name offered for it: service-requests-<date>.csv.
+
+    Raises NotFound when the file is gone (e.g. cleaned up).
+    """
+    path = _export_dir() / (job.file_path or "")
+    if not job.file_path or not path.is_file():
+        raise NotFound("The export file is no longer available; please export again.")
+    day = job.created_at.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
+    return path, f"service-requests-{day.isoformat()}.csv"
+
+
+# --- the rows ---------------------------------------------------------------------------------------
+
+
+def export_statement(filters: dict, tz_name: str) -> Select:
+    """The rows of an export, in id order: the same filters as the request lists."""
+    stmt = request_rows().with_only_columns(
+        ServiceRequest.id,
+        Service.name,
+        CustomerUser.name,
+        ProfessionalUser.name,
+        ServiceRequest.status,
+        ServiceRequest.date_of_request,
+        ServiceRequest.date_of_completion,
+        ServiceRequest.rating,
+        ServiceRequest.review,
+        ServiceRequest.remarks,
+        maintain_column_froms=True,
+    )
+    stmt = filter_requests(
+        stmt,
+        status=filters.get("status"),
+        professional_id=filters.get("professional_id"),
+        date_from=date.fromisoformat(filters["date_from"]) if filters.get("date_from") else None,
+        date_to=date.fromisoformat(filters["date_to"]) if filters.get("date_to") else None,
+        tz_name=tz_name,
+    )
+    return stmt.order_by(ServiceRequest.id)
+
+
+def safe_cell(value: str | None) -> str | None:
+    """Text a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a ' in front."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""
+
+
+def csv_line(row) -> tuple:
+    """One request as a CSV line (columns as in COLUMNS, ISO 8601 times)."""
+    request_id, service, customer, professional, status, requested, completed, rating, review, remarks = row
+    return (
+        request_id,
+        safe_cell(service),
+        safe_cell(customer),
+        safe_cell(professional),
+        status,
+        _iso(requested),
+        _iso(completed),
+        "" if rating is None else rating,
+        safe_cell(review),
+        safe_cell(remarks),
+    )
+
+
+# --- running a job -----------------------------------------------------------------------------------
+
+
+class Superseded(Exception):  # noqa: N818 - a state, not a failure
+    """A newer attempt took the job over; this one stops quietly."""
+
+
+def _export_dir() -> Path:
+    return Path(current_app.config["EXPORT_DIR"])
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.warning("Could not remove %s", path.name)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A reason an admin can read, without paths, SQL or stack traces."""
+    if isinstance(exc, OSError):
+        return f"The export file could not be written ({exc.strerror or 'storage error'})."
+    if isinstance(exc, SQLAlchemyError):
+        return "The database could not be read during the export. Please try again."
+    return f"The export stopped because of an unexpected error ({type(exc).__name__}). Please try again."
+
+
+def run_export(s: Session, job_id: str) -> str:
+    """Write the CSV file of an export job; returns what happened ("done", "failed", ...).
+
+    Never leaves the job `running` on an error: it ends `failed` with a readable reason. A job that
+    is already done or failed is left alone, so a task delivered twice finishes once.
+    """
+    job = s.get(ExportJob, job_id)
+    if job is None:
+        return "no such job"
+    if job.state in (DONE, FAILED):
+        return f"already {job.state}"
+    filters, previous, owner_id = job_filters(job), job.file_path, job.requested_by_id
+    file_name = f"{secrets.token_hex(16)}.csv"
+    taken = s.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.state.in_((QUEUED, RUNNING)))
+        .values(
+            state=RUNNING,
+            file_path=file_name,
+            attempts=ExportJob.attempts + 1,
+            started_at=utcnow(),
+            progress=0,
+            rows=0,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    s.commit()
+    if taken.rowcount != 1:
+        return "already finished"
+    folder = _export_dir()
+    if previous:  # a previous attempt died: its file starts over
+        _remove(folder / previous, folder / (previous + ".part"))
+    final = folder / file_name
+    partial = folder / (file_name + ".part")
+    try:
+        rows = _write_csv(s, job_id, file_name, filters, partial)
+        partial.replace(final)
+        if not _finish(s, job_id, file_name, rows, owner_id):
+            _remove(final)
+            return "superseded"
+    except Superseded:
+        _remove(partial, final)
+        return "superseded"
+    except Exception as exc:
+        s.rollback()
+        log.exception("Export %s failed", job_id)
+        _remove(partial, final)
+        _fail(s, job_id, file_name, owner_id, failure_reason(exc))
+        return FAILED
+    return DONE
+
+
+def _write_csv(s: Session, job_id: str, file_name: str, filters: dict, partial: Path) -> int:
+    """Stream the rows into `partial`, reporting progress once per batch; returns the row count."""
+    tz_name = current_app.config["APP_TIMEZONE"]
+    stmt = export_statement(filters, tz_name)
+    engine = s.get_bind()
+    sqlite = engine.dialect.name == "sqlite"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    options = {} if sqlite else {"isolation_level": "REPEATABLE READ"}  # the count and the rows agree
+    with engine.connect().execution_options(**options) as read:
+
+        def save_progress(done: int, total: int) -> None:
+            progress_update = _progress_update(job_id, file_name, done, total)
+            if sqlite:  # SQLite has one writer at a time: write through the connection that reads
+                updated = read.execute(progress_update).rowcount
+                read.commit()
+            else:
+                with engine.begin() as conn:
+                    updated = conn.execute(progress_update).rowcount
+            if updated != 1:
+                raise Superseded(job_id)
+
+        total = read.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+        result = read.execution_options(yield_per=BATCH_ROWS).execute(stmt)
+        done = 0
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
+            for batch in result.partitions():
+                writer.writerows(map(csv_line, batch))
+                done += len(batch)
+                save_progress(done, total)
+    return done
+
+
+def _progress_update(job_id: str, file_name: str, done: int, total: int):
+    """Progress of the attempt writing `file_name`; matches no row once another attempt took over."""
+    return (
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.file_path == file_name, ExportJob.state == RUNNING)
+        .values(progress=min(99, done * 100 // total) if total else 0, rows=done)
+    )
+
+
+def _finish(s: Session, job_id: str, file_name: str, rows: int, owner_id: int) -> bool:
+    """Mark the job done and notify the admin in the app, in one transaction; False if superseded."""
+    done = s.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.file_path == file_name, ExportJob.state == RUNNING)
+        .values(state=DONE, progress=100, rows=rows, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        s.rollback()
+        return False
+    s.add(
+        Notification(
+            user_id=owner_id,
+            kind="export_ready",
+            message=f"Your CSV export of {rows} service request{'' if rows == 1 else 's'} is ready.",
+            link=f"/api/exports/{job_id}/download",
+            created_at=utcnow(),
+        )
+    )
+    s.commit()
+    return True
+
+
+def _fail(s: Session, job_id: str, file_name: str, owner_id: int, reason: str) -> None:
+    try:
+        failed = s.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id, ExportJob.file_path == file_name, ExportJob.state == RUNNING)
+            .values(state=FAILED, error=reason, finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if failed.rowcount == 1:
+            s.add(
+                Notification(
+                    user_id=owner_id,
+                    kind="export_failed",
+                    message=f"Your CSV export failed: {reason}",
+                    link=f"/admin/exports?job={job_id}",
+                    created_at=utcnow(),
+                )
+            )
+        s.commit()
+    except SQLAlchemyError:
+        s.rollback()
+        log.exception("Could not record the failure of export %s", job_id)
+        raise
+
+
+def fail_job(s: Session, job_id: str, reason: str) -> bool:
+    """Give up on a job that is still queued or running (e.g. its task ran out of retries)."""
+    job = s.get(ExportJob, job_id)
+    if job is None or job.state not in (QUEUED, RUNNING):
+        return False
+    job.state, job.error, job.finished_at = FAILED, reason, utcnow()
+    s.commit()
+    return True
+
+
+def requeue_stale(s: Session, older_than_minutes: int = 15) -> list[str]:
+    """Queue again the jobs still `queued` long after they were started (their task was lost)."""
+    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    stale = select(ExportJob.id).where(ExportJob.state == QUEUED, ExportJob.created_at < cutoff)
+    ids = list(s.execute(stale).scalars())
+    for job_id in ids:
+        enqueue("household.run_export", job_id)
+    return ids
+
+
+# --- telling the admin ------------------------------------------------------------------------------
+
+
+def describe_filters(filters: dict) -> str:
+    """The filters of a job in words: 'closed requests, professional #3, from 2026-10-01'."""
+    parts = [f"{filters['status']} requests" if filters.get("status") else "requests in every status"]
+    if filters.get("professional_id"):
+        parts.append(f"professional #{filters['professional_id']}")
+    if filters.get("date_from"):
+        parts.append(f"from {filters['date_from']}")
+    if filters.get("date_to"):
+        parts.append(f"to {filters['date_to']}")
+    return ", ".join(parts)
+
+
+def send_ready_email(s: Session, job_id: str) -> str:
+    """Email the admin who asked that their export is ready (once); returns "sent" or why not.
+
+    The job's `alerted_at` is claimed before sending and cleared again when sending fails, so a
+    retry sends it and a duplicate does not.
+    """
+    claimed = s.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.state == DONE, ExportJob.alerted_at.is_(None))
+        .values(alerted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    s.commit()
+    if claimed.rowcount != 1:
+        return "already sent"
+    job = s.get(ExportJob, job_id)
+    admin = s.get(User, job.requested_by_id)
+    config = current_app.config
+    subject = f"Your CSV export is ready ({job.rows} service request{'' if job.rows == 1 else 's'})"
+    try:
+        text, html = render_email(
+            "export_ready",
+            subject=subject,
+            name=admin.name,
+            rows=job.rows,
+            filters=describe_filters(job_filters(job)),
+            started=local_time(job.created_at, config["APP_TIMEZONE"]),
+            link=config["PUBLIC_URL"].rstrip("/") + f"/admin/exports?job={job.id}",
+            job_id=job.id,
+        )
+        send_email((admin.name, admin.email), subject, text=text, html=html)
+    except Exception:
+        s.rollback()
+        s.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id)
+            .values(alerted_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        s.commit()
+        raise
+    return "sent"

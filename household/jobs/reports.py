@@ -1,0 +1,220 @@
+"""The monthly activity report: each customer active last month gets an HTML email with a PDF copy.
+
+A customer's month (calendar month in the platform's time zone) holds the requests they made
+(`created_at`), the ones closed (`date_of_completion`) and the ones cancelled (cancelling is final, so
+the request's last update is when it was cancelled). What they spent is the catalogue price of the
+services closed that month.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from household.domain.requests import ProfessionalUser
+from household.jobs import claims
+from household.jobs.timeutil import month_bounds, month_title
+from household.models import Customer, MonthlyReportLog, Professional, Service, ServiceRequest, User, utcnow
+from household.models.service_request import STATUS_CANCELLED, STATUS_CLOSED
+from household.notify.email import Attachment, send_email
+from household.notify.formatting import local_date, rupees
+from household.notify.templates import render_email
+
+log = logging.getLogger("household.jobs.reports")
+
+SENT = "sent"
+ALREADY_SENT = "already sent"
+NO_ACTIVITY = "no activity"
+TOP_SERVICES = 5
+
+
+@dataclass
+class ServiceUse:
+    name: str
+    count: int
+    percent: int  # bar length, relative to the most used service
+
+
+@dataclass
+class Rating:
+    professional_name: str
+    service_name: str
+    rating: int
+    closed_on: str
+
+
+@dataclass
+class MonthlyReport:
+    """One customer's month on the platform."""
+
+    customer_id: int
+    name: str
+    email: str
+    month: str
+    made: int = 0
+    closed: int = 0
+    cancelled: int = 0
+    spent: Decimal = Decimal("0.00")
+    ratings: list[Rating] = field(default_factory=list)
+    services: list[ServiceUse] = field(default_factory=list)
+    link: str = ""
+
+    @property
+    def title(self) -> str:
+        return month_title(self.month)
+
+    @property
+    def spent_text(self) -> str:
+        return rupees(self.spent)
+
+    @property
+    def subject(self) -> str:
+        return f"Your Household Services activity in {self.title}"
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"household-services-{self.month}.pdf"
+
+
+def _activity(start: datetime, end: datetime):
+    created = and_(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
+    closed = and_(
+        ServiceRequest.status == STATUS_CLOSED,
+        ServiceRequest.date_of_completion >= start,
+        ServiceRequest.date_of_completion < end,
+    )
+    cancelled = and_(
+        ServiceRequest.status == STATUS_CANCELLED,
+        ServiceRequest.updated_at >= start,
+        ServiceRequest.updated_at < end,
+    )
+    return created, closed, cancelled
+
+
+def customers_with_activity(s: Session, month: str, tz_name: str) -> list[int]:
+    """Active customers who made, closed or cancelled a request in `month` (YYYY-MM, local time)."""
+    created, closed, cancelled = _activity(*month_bounds(month, tz_name))
+    stmt = (
+        select(ServiceRequest.customer_id)
+        .join(Customer, Customer.id == ServiceRequest.customer_id)
+        .join(User, User.id == Customer.user_id)
+        .where(User.active.is_(True), or_(created, closed, cancelled))
+        .distinct()
+        .order_by(ServiceRequest.customer_id)
+    )
+    return list(s.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class _ReportQueries:
+    customer: Select
+    totals: Select
+    ratings: Select
+    services: Select
+
+
+@lru_cache(maxsize=8)
+def _report_queries(month: str, tz_name: str) -> _ReportQueries:
+    """The report's queries for one month, built once and run for each customer (:customer_id)."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    created, closed, cancelled = _activity(*month_bounds(month, tz_name))
+    return _ReportQueries(
+        customer=select(Customer.id, User.name, User.email, User.active)
+        .join(User, User.id == Customer.user_id)
+        .where(Customer.id == customer_id),
+        totals=select(
+            func.count(case((created, 1))).label("made"),
+            func.count(case((closed, 1))).label("closed"),
+            func.count(case((cancelled, 1))).label("cancelled"),
+            func.sum(case((closed, Service.price))).label("spent"),
+        )
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .where(ServiceRequest.customer_id == customer_id, or_(created, closed, cancelled)),
+        ratings=select(ProfessionalUser.name, Service.name, ServiceRequest.rating, ServiceRequest.date_of_completion)
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .join(Professional, Professional.id == ServiceRequest.professional_id)
+        .join(ProfessionalUser, ProfessionalUser.id == Professional.user_id)
+        .where(ServiceRequest.customer_id == customer_id, closed, ServiceRequest.rating.is_not(None))
+        .order_by(ServiceRequest.date_of_completion, ServiceRequest.id),
+        services=select(Service.name, func.count(ServiceRequest.id).label("uses"))
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .where(ServiceRequest.customer_id == customer_id, created)
+        .group_by(Service.id, Service.name)
+        .order_by(func.count(ServiceRequest.id).desc(), Service.name)
+        .limit(TOP_SERVICES),
+    )
+
+
+def build_report(s: Session, customer_id: int, month: str) -> MonthlyReport | None:
+    """One customer's report for `month`, or None when they had no activity (or are blocked)."""
+    config = current_app.config
+    tz_name = config["APP_TIMEZONE"]
+    queries = _report_queries(month, tz_name)
+    params = {"customer_id": customer_id}
+    customer = s.execute(queries.customer, params).one_or_none()
+    if customer is None or not customer.active:
+        return None
+    totals = s.execute(queries.totals, params).one()
+    if not (totals.made or totals.closed or totals.cancelled):
+        return None
+    report = MonthlyReport(
+        customer_id=customer.id,
+        name=customer.name,
+        email=customer.email,
+        month=month,
+        made=totals.made,
+        closed=totals.closed,
+        cancelled=totals.cancelled,
+        spent=Decimal(str(totals.spent or 0)).quantize(Decimal("0.01")),
+        link=config["PUBLIC_URL"].rstrip("/") + "/customer/history",
+    )
+    report.ratings = [
+        Rating(name, service, rating, local_date(when, tz_name))
+        for name, service, rating, when in s.execute(queries.ratings, params)
+    ]
+    uses = s.execute(queries.services, params).all()
+    most = max((count for _, count in uses), default=0)
+    report.services = [ServiceUse(name, count, max(4, round(100 * count / most))) for name, count in uses]
+    return report
+
+
+def send_report(s: Session, customer_id: int, month: str) -> str:
+    """Send one customer's report for `month` unless it went out already.
+
+    Returns "sent", "already sent" or "no activity". Raises claims.ClaimBusy when another worker is
+    sending it right now and DeliveryError when the mail server failed (after releasing the claim).
+    """
+    report = build_report(s, customer_id, month)
+    if report is None:
+        return NO_ACTIVITY
+    row = claims.claim(s, MonthlyReportLog, customer_id=customer_id, month=month)
+    if row is None:
+        return ALREADY_SENT
+    row_id = row.id
+    from household.notify.report_pdf import monthly_report_pdf  # fpdf2 is slow to import: only when sending
+
+    try:
+        text, html = render_email("monthly_report", report=report)
+        pdf = monthly_report_pdf(report)
+        send_email(
+            (report.name, report.email),
+            report.subject,
+            text=text,
+            html=html,
+            attachments=[Attachment(report.pdf_filename, "application/pdf", pdf)],
+        )
+    except Exception:
+        try:
+            claims.release(s, MonthlyReportLog, row_id)
+        except Exception:  # the database may be the thing that failed; the stale claim is taken over later
+            log.exception("Could not release report claim %s", row_id)
+        raise
+    claims.mark_sent(s, MonthlyReportLog, row_id, sent_at=utcnow())
+    return SENT

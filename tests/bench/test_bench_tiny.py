@@ -1,0 +1,85 @@
+"""The benchmark code stays working: the generator on the tiny preset, and a tiny load run.
+
+Always on SQLite (whatever TEST_DB says), in a temporary folder, on Redis database 8
+(TEST_BENCH_REDIS_URL) and free loopback ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import redis
+
+from bench import generate as gen
+from bench import load
+
+REDIS_URL = os.environ.get("TEST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("bench")
+    url = f"sqlite:///{folder / 'tiny.sqlite3'}"
+    made = gen.generate(url, "tiny", log=lambda _m: None)
+    assert made["dialect"] == "sqlite"
+    return url
+
+
+def test_tiny_preset_counts_and_consistency(tiny_db):
+    sizes = gen.PRESETS["tiny"]
+    found = gen.check(tiny_db)
+    assert found["services"] == sizes.services
+    assert found["professionals"] == sizes.professionals
+    assert found["customers"] == sizes.customers
+    assert found["service_requests"] == sizes.requests
+    assert found["users"] == sizes.professionals + sizes.customers + 1  # and the admin
+    assert set(found["statuses"]) == {"requested", "assigned", "rejected", "closed", "cancelled"}
+    assert found["rating_mismatches"] == 0
+    assert found["orphans"] == 0
+    assert 0 < found["rated_closed"] < found["statuses"]["closed"]
+    assert found["blocked_users"] >= 1
+    assert found["approvals"]["approved"] > sizes.professionals // 2
+
+
+def test_dataset_is_deterministic_and_spread():
+    a = gen.Dataset(gen.Sizes(10, 200, 2000, 20000), seed=1)
+    b = gen.Dataset(gen.Sizes(10, 200, 2000, 20000), seed=1)
+    assert a.req_status == b.req_status and a.req_customer == b.req_customer
+    share = {s: a.req_status.count(s) / len(a.req_status) for s in gen.STATUS_WEIGHTS}
+    for status, weight in gen.STATUS_WEIGHTS.items():
+        assert abs(share[status] - weight / 100) < 0.02, (status, share[status])
+    assert a.req_created == sorted(a.req_created)  # ids follow time
+    assert len({p for p, _, _ in gen.places()}) >= 300
+    rated = [r for r in a.req_rating if r is not None]
+    assert sum(r >= 4 for r in rated) / len(rated) > 0.7  # skewed high
+    assert sum(a.rating_count) == len(rated)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
+def test_tiny_load_run(tiny_db, tmp_path):
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings = load.Settings(connections=4, threads=2, duration=1, warmup=0, redis_url=REDIS_URL, customers=2,
+                             sql_repeats=3, extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    result = load.run(tiny_db, settings, only={"services", "customer requests"}, sql=True, log=lambda _m: None,
+                      workdir=tmp_path)
+    rows = list(load.iter_rows(result))
+    assert [r["name"] for r in rows] == ["bare Flask app", "services", "customer requests"]
+    for row in rows:
+        assert row["rps"] > 0, row
+        assert row["non2xx"] == 0 and row["socket_errors"] == 0, row
+        assert row["p50_ms"] <= row["p99_ms"]
+    assert rows[1]["ratio"]["rps"] == pytest.approx(rows[1]["rps"] / rows[0]["rps"], rel=0.01)
+    assert {c["name"] for c in result["sql"]} >= {"admin closed page 500", "customer requests"}
+    plans = tmp_path / "plans.txt"
+    load.write_plans(result["sql"], plans, "SQLite")
+    assert "SELECT count(*)" in plans.read_text()
+
+    from bench.chart import throughput_chart
+
+    png = throughput_chart(result, tmp_path / "throughput.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
