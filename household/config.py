@@ -82,6 +82,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "APP_TIMEZONE": os.environ.get("APP_TIMEZONE", "Asia/Kolkata"),
         "REMINDER_HOUR": _int("REMINDER_HOUR", 18),
         "CELERY_ALWAYS_EAGER": _bool("CELERY_ALWAYS_EAGER", False),
+        "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         # Files
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),

@@ -40,6 +40,8 @@ def celery_init_app(app: Flask) -> Celery:
         enable_utc=True,
         task_always_eager=app.config.get("CELERY_ALWAYS_EAGER", False),
         beat_schedule=beat_schedule(app),
+        # A task whose worker died unacknowledged is delivered again after this many seconds.
+        broker_transport_options={"visibility_timeout": app.config.get("CELERY_VISIBILITY_TIMEOUT", 3600)},
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

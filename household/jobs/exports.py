@@ -308,7 +308,8 @@ def _write_csv(s: Session, job_id: str, file_name: str, filters: dict, partial: 
                 raise Superseded(job_id)
 
         total = read.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-        result = read.execution_options(yield_per=BATCH_ROWS).execute(stmt)
+        batch = current_app.config.get("EXPORT_BATCH_ROWS") or BATCH_ROWS
+        result = read.execution_options(yield_per=batch).execute(stmt)
         done = 0
         with partial.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
