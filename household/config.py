@@ -83,6 +83,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMINDER_HOUR": _int("REMINDER_HOUR", 18),
         "CELERY_ALWAYS_EAGER": _bool("CELERY_ALWAYS_EAGER", False),
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "JOB_RETRY_BASE_SECONDS": _int("JOB_RETRY_BASE_SECONDS", 30),
+        "EXPORT_BATCH_ROWS": _int("EXPORT_BATCH_ROWS", 5000),
+        "GCHAT_TIMEOUT": _int("GCHAT_TIMEOUT", 10),
         # Files
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),
