@@ -95,6 +95,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # A moving window: no burst of twice the limit across a window boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hs:") + "rl",
