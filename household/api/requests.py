@@ -110,22 +110,32 @@ class StatusArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-def _list_response(user, kind: str, stmt, args: dict, schema: ma.Schema) -> Response:
-    key = f"{kind}:u{user.id}:" + "|".join(
-        str(args.get(k) or "")
-        for k in ("status", "professional_id", "service_id", "date_from", "date_to", "page", "per_page")
+def _list_response(user, kind: str, ids_query, args: dict, schema: ma.Schema) -> Response:
+    namespaces = cache.request_namespaces(user)
+    filter_key = f"{kind}:u{user.id}:" + "|".join(
+        str(args.get(k) or "") for k in ("status", "professional_id", "service_id", "date_from", "date_to")
     )
 
-    def compute():
-        total = db.session.execute(
-            db.select(db.func.count()).select_from(stmt.with_only_columns(ServiceRequest.id).order_by(None).subquery())
+    def count():
+        return db.session.execute(
+            db.select(db.func.count()).select_from(ids_query.order_by(None).subquery())
         ).scalar_one()
+
+    def compute():
+        # Count and page over service_requests alone (its indexes answer both), then join names
+        # onto just the page's ids: deep pages never join or sort the whole table. The count is
+        # shared by every page of the same filter.
+        total = cache.cached(namespaces, filter_key + ":count", count)
+        ids = db.session.execute(
+            ids_query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+        ).scalars().all()
         rows = db.session.execute(
-            stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+            requests_domain.request_rows().where(ServiceRequest.id.in_(ids)).order_by(ServiceRequest.id.desc())
         ).mappings().all()
         return schema.dump(rows), total
 
-    body, total = cache.cached_json(cache.request_namespaces(user), key, compute)
+    key = f"{filter_key}:{args['page']}:{args['per_page']}"
+    body, total = cache.cached_json(namespaces, key, compute)
     resp = Response(body, mimetype="application/json; charset=utf-8")
     resp.headers.update(headers_for(total, args["page"], args["per_page"]))
     return resp
@@ -134,7 +144,7 @@ def _list_response(user, kind: str, stmt, args: dict, schema: ma.Schema) -> Resp
 def _filtered(user, args: dict):
     from flask import current_app
 
-    stmt = requests_domain.visible_to(requests_domain.request_rows(), user)
+    stmt = requests_domain.visible_to(db.select(ServiceRequest.id), user)
     stmt = requests_domain.filter_requests(
         stmt,
         status=args.get("status"),
