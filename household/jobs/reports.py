@@ -9,13 +9,14 @@ services closed that month.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from household.domain.requests import ProfessionalUser
@@ -115,40 +116,35 @@ def customers_with_activity(s: Session, month: str, tz_name: str) -> list[int]:
 @dataclass(frozen=True)
 class _ReportQueries:
     customer: Select
-    totals: Select
-    ratings: Select
-    services: Select
+    activity: Select
 
 
 @lru_cache(maxsize=8)
 def _report_queries(month: str, tz_name: str) -> _ReportQueries:
-    """The report's queries for one month, built once and run for each customer (:customer_id)."""
+    """The report's two queries for one month, built once and run for each customer (:customer_id)."""
     customer_id = bindparam("customer_id", type_=Integer)
     created, closed, cancelled = _activity(*month_bounds(month, tz_name))
     return _ReportQueries(
         customer=select(Customer.id, User.name, User.email, User.active)
         .join(User, User.id == Customer.user_id)
         .where(Customer.id == customer_id),
-        totals=select(
-            func.count(case((created, 1))).label("made"),
-            func.count(case((closed, 1))).label("closed"),
-            func.count(case((cancelled, 1))).label("cancelled"),
-            func.sum(case((closed, Service.price))).label("spent"),
+        # Every request the customer made, closed or cancelled that month (a handful): counted here.
+        activity=select(
+            ServiceRequest.status,
+            ServiceRequest.created_at,
+            ServiceRequest.date_of_completion,
+            ServiceRequest.updated_at,
+            ServiceRequest.rating,
+            Service.id.label("service_id"),
+            Service.name.label("service_name"),
+            Service.price,
+            ProfessionalUser.name.label("professional_name"),
         )
-        .join(Service, Service.id == ServiceRequest.service_id)
-        .where(ServiceRequest.customer_id == customer_id, or_(created, closed, cancelled)),
-        ratings=select(ProfessionalUser.name, Service.name, ServiceRequest.rating, ServiceRequest.date_of_completion)
         .join(Service, Service.id == ServiceRequest.service_id)
         .join(Professional, Professional.id == ServiceRequest.professional_id)
         .join(ProfessionalUser, ProfessionalUser.id == Professional.user_id)
-        .where(ServiceRequest.customer_id == customer_id, closed, ServiceRequest.rating.is_not(None))
-        .order_by(ServiceRequest.date_of_completion, ServiceRequest.id),
-        services=select(Service.name, func.count(ServiceRequest.id).label("uses"))
-        .join(Service, Service.id == ServiceRequest.service_id)
-        .where(ServiceRequest.customer_id == customer_id, created)
-        .group_by(Service.id, Service.name)
-        .order_by(func.count(ServiceRequest.id).desc(), Service.name)
-        .limit(TOP_SERVICES),
+        .where(ServiceRequest.customer_id == customer_id, or_(created, closed, cancelled))
+        .order_by(ServiceRequest.id),
     )
 
 
@@ -161,27 +157,43 @@ def build_report(s: Session, customer_id: int, month: str) -> MonthlyReport | No
     customer = s.execute(queries.customer, params).one_or_none()
     if customer is None or not customer.active:
         return None
-    totals = s.execute(queries.totals, params).one()
-    if not (totals.made or totals.closed or totals.cancelled):
-        return None
+    start, end = month_bounds(month, tz_name)
+
+    def within(moment: datetime | None) -> bool:
+        return moment is not None and start <= moment < end
+
     report = MonthlyReport(
         customer_id=customer.id,
         name=customer.name,
         email=customer.email,
         month=month,
-        made=totals.made,
-        closed=totals.closed,
-        cancelled=totals.cancelled,
-        spent=Decimal(str(totals.spent or 0)).quantize(Decimal("0.01")),
         link=config["PUBLIC_URL"].rstrip("/") + "/customer/history",
     )
+    uses: Counter[tuple[str, int]] = Counter()
+    rated = []
+    spent = Decimal("0")
+    for row in s.execute(queries.activity, params):
+        if within(row.created_at):
+            report.made += 1
+            uses[(row.service_name, row.service_id)] += 1
+        if row.status == STATUS_CLOSED and within(row.date_of_completion):
+            report.closed += 1
+            spent += Decimal(str(row.price))
+            if row.rating is not None:
+                rated.append(row)
+        if row.status == STATUS_CANCELLED and within(row.updated_at):
+            report.cancelled += 1
+    if not (report.made or report.closed or report.cancelled):
+        return None
+    report.spent = spent.quantize(Decimal("0.01"))
+    rated.sort(key=lambda row: row.date_of_completion)
     report.ratings = [
-        Rating(name, service, rating, local_date(when, tz_name))
-        for name, service, rating, when in s.execute(queries.ratings, params)
+        Rating(row.professional_name, row.service_name, row.rating, local_date(row.date_of_completion, tz_name))
+        for row in rated
     ]
-    uses = s.execute(queries.services, params).all()
-    most = max((count for _, count in uses), default=0)
-    report.services = [ServiceUse(name, count, max(4, round(100 * count / most))) for name, count in uses]
+    top = sorted(uses.items(), key=lambda item: (-item[1], item[0][0]))[:TOP_SERVICES]
+    most = top[0][1] if top else 0
+    report.services = [ServiceUse(name, count, max(4, round(100 * count / most))) for (name, _), count in top]
     return report
 
 

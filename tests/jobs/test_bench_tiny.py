@@ -33,7 +33,8 @@ def bench_database():
 
 def test_tiny_bench_exports_and_reports(tmp_path, bench_database):
     output = tmp_path / "jobs.json"
-    args = [sys.executable, "-m", "bench.jobs_bench", "--tiny", "--output", str(output), "--redis-url", REDIS_BASE]
+    args = [sys.executable, "-m", "bench.jobs_bench", "--tiny", "--output", str(output), "--redis-url", REDIS_BASE,
+            "--report-via", "both"]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     if bench_database:
         args += ["--database-url", bench_database]
@@ -48,4 +49,4 @@ def test_tiny_bench_exports_and_reports(tmp_path, bench_database):
     for how in ("cli", "celery"):
         report = result["monthly_report"][how]
         assert report["customers"] == 50 and report["emails"] == 50, report
-        assert report["seconds"] > 0 and report["peak_mb"] > 20
+        assert report["seconds"] > 0 and report["peak_mb"] > 20 and report["worker_cpu_seconds"] > 0

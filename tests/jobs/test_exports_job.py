@@ -16,7 +16,7 @@ from household.jobs import exports
 from household.models import ExportJob, Notification, User, utcnow
 from tests.conftest import app_config
 from tests.factories import ADMIN_EMAIL
-from tests.jobs.support import add_request, free_port, ist
+from tests.jobs.support import add_request, config, free_port, ist
 
 
 @pytest.fixture
@@ -50,10 +50,9 @@ def csv_ids(app, job) -> list[int]:
         return [int(row[0]) for row in list(csv.reader(f))[1:]]
 
 
-def test_progress_is_saved_once_per_batch(app, ctx, closed_requests, count_queries, monkeypatch):
-    monkeypatch.setattr(exports, "BATCH_ROWS", 10)
+def test_progress_is_saved_once_per_batch(app, ctx, closed_requests, count_queries):
     job_id = new_job(db.session)
-    with count_queries() as counted:
+    with config(app, EXPORT_BATCH_ROWS=10), count_queries() as counted:
         assert exports.run_export(db.session, job_id) == "done"
     progress_writes = [q for q in counted.statements if q.lstrip().upper().startswith("UPDATE EXPORT_JOBS")]
     # The start, one per batch of 10 (25 rows: 3 batches), the end.
