@@ -85,6 +85,7 @@ lint: deps
 	@.venv/bin/ruff check household tests bench
 
 bench: deps frontend
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	@$(PY) -m bench
 
 clean:

@@ -164,13 +164,17 @@ def ms(value: float | None) -> str:
 
 
 def table(result: dict) -> str:
-    lines = ["| endpoint | req/s | x bare | p50 ms | p95 ms | p99 ms | p99 x bare | non-2xx | socket errors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| endpoint | req/s | x bare | p50 ms (x bare) | p95 ms (x bare) | p99 ms (x bare) | server CPU ms/req "
+             "(x bare) | non-2xx | socket errors | load before |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in load.iter_rows(result):
         r = row["ratio"]
-        lines.append(f"| {row['name']} | {row['rps']:,.0f} | {num(r['rps'], 2)} | {ms(row['p50_ms'])} | "
-                     f"{ms(row['p95_ms'])} | {ms(row['p99_ms'])} | {num(r['p99'], 1)} | {row['non2xx']} | "
-                     f"{row['socket_errors']} |")
+        cells = [row["name"], f"{row['rps']:,.0f}", num(r["rps"], 2),
+                 f"{ms(row['p50_ms'])} ({num(r['p50'], 1)})", f"{ms(row['p95_ms'])} ({num(r['p95'], 1)})",
+                 f"{ms(row['p99_ms'])} ({num(r['p99'], 1)})",
+                 f"{num(row.get('server_cpu_ms'), 2)} ({num(r.get('server_cpu'), 1)})",
+                 str(row["non2xx"]), str(row["socket_errors"]), num(row.get("loadavg_1m_before"), 1)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -192,17 +196,26 @@ def targets_table(rows: list[dict]) -> str:
 
 
 def jobs_table(jobs: dict | None) -> str:
+    """bench/results/jobs.json as a table (read loosely: that benchmark has its own format)."""
     if not jobs:
         return "_No job benchmark results (bench/results/jobs.json)._"
     lines = ["| job | items | seconds | peak MB |", "| --- | ---: | ---: | ---: |"]
-    if "generate" in jobs:
-        lines.append(f"| generate (jobs bench data) | {jobs['generate']['rows']:,} | {jobs['generate']['seconds']} | |")
-    if "export" in jobs:
-        e = jobs["export"]
-        lines.append(f"| CSV export | {e['rows']:,} | {e['seconds']} | {e['peak_mb']} |")
-    if "monthly_report" in jobs:
-        m = jobs["monthly_report"]
-        lines.append(f"| monthly report | {m['customers']:,} | {m['seconds']} | {m['peak_mb']} |")
+
+    def row(label: str, part: dict) -> None:
+        items = part.get("rows", part.get("customers", part.get("emails", "")))
+        items = f"{items:,}" if isinstance(items, int) else str(items)
+        lines.append(f"| {label} | {items} | {part.get('seconds', '')} | {part.get('peak_mb', '')} |")
+
+    for name, part in jobs.items():
+        if not isinstance(part, dict):
+            continue
+        label = name.replace("_", " ")
+        if "seconds" in part:
+            row(label, part)
+        else:
+            for sub, inner in part.items():
+                if isinstance(inner, dict) and "seconds" in inner:
+                    row(f"{label} ({sub})", inner)
     return "\n".join(lines)
 
 
@@ -275,8 +288,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait-quiet", type=float, default=300.0, metavar="SECONDS",
                         help="wait up to this long for the 1-minute load average to fall under --max-load (300)")
     parser.add_argument("--max-load", type=float, default=1.5)
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the table again from bench/results/load.json (and jobs.json), update the README")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.report_only:
+        suffix = "" if args.preset == "full" else f"-{args.preset}"
+        result = json.loads((RESULTS / f"load{suffix}.json").read_text())
+        jobs_json = RESULTS / ("jobs.json" if args.preset == "full" else f"jobs-{args.preset}.json")
+        if jobs_json.exists():
+            result["jobs"] = json.loads(jobs_json.read_text())
+        result["targets"] = targets(result)
+        (RESULTS / f"load{suffix}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        text = report(result)
+        print(text)
+        if args.preset == "full" and not args.no_readme:
+            update_readme(text)
+        return 0
     if shutil.which("wrk") is None and not args.skip_load:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
