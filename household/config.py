@@ -97,7 +97,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         # A moving window: no burst of twice the limit across a window boundary.
         "RATELIMIT_STRATEGY": "moving-window",
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # With Redis unreachable, limits fail open (documented in the README): Flask-Limiter's
+        # in-memory fallback applies only global fallback limits, not the login and registration ones.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hs:") + "rl",
         "RATELIMIT_LOGIN_IP": os.environ.get("RATELIMIT_LOGIN_IP", "30 per minute"),

@@ -109,8 +109,8 @@ def test_session_cookie_flags_and_secure_in_production(database_url, tmp_root, m
     assert "max-age" in resp.headers["Strict-Transport-Security"]
 
 
-def test_login_limits_hold_while_redis_is_down(database_url, tmp_root):
-    """Documented behaviour: with Redis unreachable, limits fall back to each server process's memory."""
+def test_login_limits_fail_open_while_redis_is_down(database_url, tmp_root):
+    """Documented behaviour: with Redis unreachable, logins are not throttled (and never fail because of it)."""
     dead = "redis://127.0.0.1:6399/0"
     cfg = app_config(database_url, tmp_root) | {
         "REDIS_URL": dead,
@@ -123,5 +123,5 @@ def test_login_limits_hold_while_redis_is_down(database_url, tmp_root):
         api.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": "wrong password"}).status_code
         for _ in range(5)
     ]
-    assert codes[:3] == [401, 401, 401]
-    assert codes[3:] == [429, 429]
+    assert codes == [401] * 5
+    assert api.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}).status_code == 200
