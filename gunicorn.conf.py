@@ -12,5 +12,6 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG") or None
 preload_app = True
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are recycled after this many requests (0: never), a guard against slow leaks in libraries.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
