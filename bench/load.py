@@ -636,7 +636,7 @@ def _gunicorn_settings(extra_env: dict) -> dict:
         "workers": int(env.get("WEB_WORKERS", multiprocessing.cpu_count() * 2)),
         "threads": int(env.get("WEB_THREADS", "4")),
         "worker_class": "gthread",
-        "max_requests": 5000,
+        "max_requests": int(env.get("WEB_MAX_REQUESTS", "50000")),
         "config": "gunicorn.conf.py",
     }
 
