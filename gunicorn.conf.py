@@ -3,9 +3,15 @@
 import multiprocessing
 import os
 
+
+def _setting(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_WORKERS") or multiprocessing.cpu_count() * 2)
-threads = int(os.environ.get("WEB_THREADS") or 4)
+workers = _setting("WEB_WORKERS", multiprocessing.cpu_count() * 2)
+threads = _setting("WEB_THREADS", 4)
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
@@ -13,5 +19,5 @@ keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG") or None
 preload_app = True
 # Workers are recycled after this many requests (0: never), a guard against slow leaks in libraries.
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS") or 50000)
+max_requests = _setting("WEB_MAX_REQUESTS", 50000)
 max_requests_jitter = max_requests // 10
