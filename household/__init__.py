@@ -69,6 +69,9 @@ def create_app(config: dict | None = None) -> Flask:
     from household.jobs import celery_init_app
 
     celery_init_app(app)
+    from household import fastpath
+
+    fastpath.install(app)
     return app
 
 

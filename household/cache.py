@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from household.extensions import cache
 
@@ -47,6 +47,16 @@ def _trip(exc: Exception) -> None:
     if _available():
         log.warning("Redis unavailable, serving without cache: %s", exc)
     _state["down_until"] = time.monotonic() + _BREAK_SECONDS
+
+
+def usable() -> bool:
+    """Redis may be used now: the breaker is closed and no lost invalidation waits to be applied."""
+    return _available() and not _state["flush_pending"]
+
+
+def trip(exc: Exception) -> None:
+    """Open the breaker after a Redis error seen outside `safe`."""
+    _trip(exc)
 
 
 def reset_breaker() -> None:
@@ -116,17 +126,56 @@ def bump(*namespaces: str) -> None:
 
 _MISS = object()
 
+# One round trip for a cached read: the namespaces' versions and the value stored under them.
+# KEYS: the version keys; ARGV[1]: "<prefix>c:", ARGV[2..n+1]: the namespaces, ARGV[n+2]: the key.
+_READ_SCRIPT = """
+local versions = redis.call('MGET', unpack(KEYS))
+local parts = {}
+for i, ns in ipairs(KEYS) do
+  parts[i] = ARGV[i + 1] .. (versions[i] or '0')
+end
+local full = ARGV[1] .. table.concat(parts, ':') .. ':' .. ARGV[#ARGV]
+versions[#versions + 1] = redis.call('GET', full)
+return versions
+"""
+
+
+def _read_script():
+    ext = current_app.extensions
+    script = ext.get("household_cache_read")
+    if script is None:
+        script = ext["household_cache_read"] = redis_client().register_script(_READ_SCRIPT)
+    return script
+
+
+def _record_deps(version_keys: list[str], versions: list[int] | None) -> None:
+    """Remember which versions this request's answer was built from (see household.fastpath)."""
+    if not has_request_context():
+        return
+    if versions is None:
+        g.cache_deps = None  # served without the cache: nothing to offer
+        return
+    deps = g.get("cache_deps", {})
+    if deps is not None:
+        deps.update(zip(version_keys, versions, strict=True))
+        g.cache_deps = deps
+
 
 def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], timeout: int = 60) -> Any:
     """Return the cached value for `key` under the current versions of `namespaces`, or compute it."""
-    client = redis_client()
-    versions = safe(lambda: client.mget([f"{_prefix()}v:{ns}" for ns in namespaces]))
-    if versions is None:
+    prefix = _prefix()
+    version_keys = [f"{prefix}v:{ns}" for ns in namespaces]
+    found = safe(lambda: _read_script()(keys=version_keys, args=[f"{prefix}c:", *namespaces, key]))
+    if found is None:
+        _record_deps(version_keys, None)
         return compute()
-    full_key = "c:" + ":".join(f"{ns}{int(v or 0)}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
-    value = safe(lambda: cache.get(full_key), default=_MISS)
-    if value is not None and value is not _MISS:
-        return value
+    versions = [int(v or 0) for v in found[:-1]]
+    _record_deps(version_keys, versions)
+    if found[-1] is not None:
+        value = cache.cache.serializer.loads(found[-1])
+        if value is not None:
+            return value
+    full_key = "c:" + ":".join(f"{ns}{v}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
     value = compute()
     safe(lambda: cache.set(full_key, value, timeout=timeout))
     return value

@@ -106,6 +106,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per minute;40 per hour"),
         "RATELIMIT_REGISTER_IP": os.environ.get("RATELIMIT_REGISTER_IP", "20 per hour"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Hot GETs answered from finished answers in Redis before Flask runs (household/fastpath.py).
+        "FAST_PATH": _bool("FAST_PATH", True),
         "TESTING": False,
         "DEBUG": False,
     }

@@ -42,7 +42,7 @@ class AuditArgs(PageArgs):
 @blp.route("/audit-log")
 class AuditLogView(MethodView):
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(AuditArgs, location="query")
+    @blp.arguments(AuditArgs(), location="query")
     @blp.response(200, AuditEntry(many=True))
     def get(self, args):
         """Logins, failed logins and admin actions, newest first."""

@@ -83,7 +83,7 @@ class PasswordChange(StrictSchema):
 @blp.route("/register/customer")
 class RegisterCustomer(MethodView):
     @limits.registration_per_address
-    @blp.arguments(CustomerRegistration)
+    @blp.arguments(CustomerRegistration())
     @blp.response(201, UserEnvelope)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
     def post(self, data):
@@ -94,7 +94,7 @@ class RegisterCustomer(MethodView):
 @blp.route("/register/professional")
 class RegisterProfessional(MethodView):
     @limits.registration_per_address
-    @blp.arguments(ProfessionalRegistration)
+    @blp.arguments(ProfessionalRegistration())
     @blp.response(201, UserEnvelope)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already registered")
     def post(self, data):
@@ -106,7 +106,7 @@ class RegisterProfessional(MethodView):
 class Login(MethodView):
     @limits.login_per_address
     @limits.login_per_account
-    @blp.arguments(LoginArgs)
+    @blp.arguments(LoginArgs())
     @blp.response(200, LoginResponse)
     @blp.alt_response(401, schema=ErrorSchema, description="Wrong email or password")
     @blp.alt_response(403, schema=ErrorSchema, description="Account blocked")
@@ -149,7 +149,7 @@ class Me(MethodView):
         return {"user": current()}
 
     @login_required
-    @blp.arguments(ProfileUpdate)
+    @blp.arguments(ProfileUpdate())
     @blp.response(200, UserEnvelope)
     def patch(self, data):
         """Edit one's own name, phone and profile."""
@@ -164,7 +164,7 @@ class Me(MethodView):
 @blp.route("/password")
 class ChangePassword(MethodView):
     @login_required
-    @blp.arguments(PasswordChange)
+    @blp.arguments(PasswordChange())
     @blp.response(204)
     def post(self, data):
         """Change one's password; every other session and token ends."""

@@ -63,7 +63,7 @@ def _job(job_id: str):
 @blp.route("")
 class ExportList(MethodView):
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, ExportJobSchema(many=True))
     def get(self, args):
         """Recent export jobs, newest first."""
@@ -74,7 +74,7 @@ class ExportList(MethodView):
 @blp.route("/service-requests")
 class ServiceRequestExport(MethodView):
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(ServiceRequestExportArgs)
+    @blp.arguments(ServiceRequestExportArgs())
     @blp.response(202, ExportStartedSchema)
     @blp.alt_response(422, description="Invalid filters, date_to before date_from or an unknown professional")
     def post(self, data):

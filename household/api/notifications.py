@@ -44,7 +44,7 @@ def _own(user_id: int):
 @blp.route("")
 class NotificationList(MethodView):
     @login_required
-    @blp.arguments(NotificationListArgs, location="query")
+    @blp.arguments(NotificationListArgs(), location="query")
     @blp.response(200, NotificationSchema(many=True))
     def get(self, args):
         """The caller's notifications, newest first (X-Unread-Count tells how many are unread)."""
@@ -64,7 +64,7 @@ class NotificationList(MethodView):
 @blp.route("/<int:notification_id>")
 class NotificationItem(MethodView):
     @login_required
-    @blp.arguments(NotificationChange)
+    @blp.arguments(NotificationChange())
     @blp.response(200, NotificationSchema)
     @blp.alt_response(404, description="No such notification (or not yours)")
     def patch(self, data, notification_id: int):

@@ -60,7 +60,7 @@ def _visible_professional(professional_id: int) -> Professional:
 @blp.route("/me/document")
 class MyDocument(MethodView):
     @roles_required(ROLE_PROFESSIONAL)
-    @blp.arguments(DocumentUpload, location="files")
+    @blp.arguments(DocumentUpload(), location="files")
     @blp.response(200, UserEnvelope)
     @blp.alt_response(413, schema=ErrorSchema, description="Larger than 5 MB")
     def post(self, files):

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
 
-from household import cache
+from household import cache, fastpath
 from household.api.fields import MAX_ID, ErrorSchema, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
 from household.auth.access import caller, current, login_required, roles_required
@@ -110,22 +110,24 @@ class StatusArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-def _list_response(user, kind: str, ids_query, args: dict, schema: ma.Schema) -> Response:
+def _list_response(user, kind: str, args: dict, schema: ma.Schema) -> Response:
+    """One page of the caller's requests; the query is built only when the cache cannot answer."""
     namespaces = cache.request_namespaces(user)
     filter_key = f"{kind}:u{user.id}:" + "|".join(
         str(args.get(k) or "") for k in ("status", "professional_id", "service_id", "date_from", "date_to")
     )
 
-    def count():
+    def count(ids_query):
         return db.session.execute(
             db.select(db.func.count()).select_from(ids_query.order_by(None).subquery())
         ).scalar_one()
 
     def compute():
+        ids_query = _filtered(user, args)
         # Count and page over service_requests alone (its indexes answer both), then join names
         # onto just the page's ids: deep pages never join or sort the whole table. The count is
         # shared by every page of the same filter.
-        total = cache.cached(namespaces, filter_key + ":count", count)
+        total = cache.cached(namespaces, filter_key + ":count", lambda: count(ids_query))
         ids = db.session.execute(
             ids_query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
         ).scalars().all()
@@ -138,6 +140,7 @@ def _list_response(user, kind: str, ids_query, args: dict, schema: ma.Schema) ->
     body, total = cache.cached_json(namespaces, key, compute)
     resp = Response(body, mimetype="application/json; charset=utf-8")
     resp.headers.update(headers_for(total, args["page"], args["per_page"]))
+    fastpath.offer()
     return resp
 
 
@@ -172,15 +175,15 @@ def _change(request_id: int, data: dict):
 @blp.route("/service-requests")
 class ServiceRequests(MethodView):
     @login_required
-    @blp.arguments(RequestListArgs, location="query")
+    @blp.arguments(RequestListArgs(), location="query")
     @blp.response(200, RequestSchema(many=True))
     def get(self, args):
         """The caller's requests: a customer's own, a professional's assigned ones, everything for the admin."""
         user = caller()
-        return _list_response(user, "requests", _filtered(user, args), args, RequestSchema(many=True))
+        return _list_response(user, "requests", args, RequestSchema(many=True))
 
     @roles_required(ROLE_CUSTOMER)
-    @blp.arguments(RequestCreate)
+    @blp.arguments(RequestCreate())
     @blp.response(201, RequestSchema)
     def post(self, data):
         """Book a service with an approved professional who offers it."""
@@ -188,7 +191,7 @@ class ServiceRequests(MethodView):
         return _after_write(req)
 
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
-    @blp.arguments(RequestChangeWithId)
+    @blp.arguments(RequestChangeWithId())
     @blp.response(200, RequestSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Illegal change of status")
     def patch(self, data):
@@ -207,7 +210,7 @@ class ServiceRequestById(MethodView):
         return requests_domain.row_for(db.session, req.id)
 
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
-    @blp.arguments(RequestChange)
+    @blp.arguments(RequestChange())
     @blp.response(200, RequestSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Illegal change of status")
     def patch(self, data, request_id: int):
@@ -218,7 +221,7 @@ class ServiceRequestById(MethodView):
 @blp.route("/service-requests/professional/<int:professional_id>")
 class ProfessionalRequests(MethodView):
     @roles_required(ROLE_PROFESSIONAL, ROLE_ADMIN)
-    @blp.arguments(StatusArgs, location="query")
+    @blp.arguments(StatusArgs(), location="query")
     @blp.response(200, RequestSchema(many=True))
     def get(self, args, professional_id: int):
         """A professional's requests: for that professional and the admin only."""
@@ -229,15 +232,15 @@ class ProfessionalRequests(MethodView):
         elif db.session.get(Professional, professional_id) is None:
             raise NotFound("No such professional.")
         args = {**args, "professional_id": professional_id}
-        return _list_response(user, f"pro{professional_id}", _filtered(user, args), args, RequestSchema(many=True))
+        return _list_response(user, f"pro{professional_id}", args, RequestSchema(many=True))
 
 
 @blp.route("/service-history")
 class ServiceHistory(MethodView):
     @roles_required(ROLE_CUSTOMER)
-    @blp.arguments(StatusArgs, location="query")
+    @blp.arguments(StatusArgs(), location="query")
     @blp.response(200, HistorySchema(many=True))
     def get(self, args):
         """The caller's requests, newest first, with the professional's phone."""
         user = caller()
-        return _list_response(user, "history", _filtered(user, args), args, HistorySchema(many=True))
+        return _list_response(user, "history", args, HistorySchema(many=True))

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from household import cache
+from household import cache, fastpath
 from household.api.audit import log
 from household.api.fields import MAX_ID, ErrorSchema, Money, PageArgs, PinCode, StrictSchema, Text
 from household.api.pagination import headers_for, page_of
@@ -81,6 +81,7 @@ class PackageSchema(ma.Schema):
 def _json(body: str, total: int, args: dict) -> Response:
     resp = Response(body, mimetype="application/json; charset=utf-8")
     resp.headers.update(headers_for(total, args["page"], args["per_page"]))
+    fastpath.offer()
     return resp
 
 
@@ -92,7 +93,7 @@ def _changed(names_too: bool = False) -> None:
 
 @blp.route("/services")
 class Services(MethodView):
-    @blp.arguments(ServiceListArgs, location="query")
+    @blp.arguments(ServiceListArgs(), location="query")
     @blp.response(200, ServiceSchema(many=True))
     def get(self, args):
         """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access."""
@@ -110,7 +111,7 @@ class Services(MethodView):
         return _json(body, total, args)
 
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(ServiceFields)
+    @blp.arguments(ServiceFields())
     @blp.response(201, ServiceSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Name already used")
     def post(self, data):
@@ -121,7 +122,7 @@ class Services(MethodView):
         return service
 
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(ServiceChangesWithId)
+    @blp.arguments(ServiceChangesWithId())
     @blp.response(200, ServiceSchema)
     def put(self, data):
         """Update a service named by `service_id` in the body."""
@@ -132,7 +133,7 @@ class Services(MethodView):
         return service
 
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(ServiceIdBody)
+    @blp.arguments(ServiceIdBody())
     @blp.response(204)
     def delete(self, data):
         """Take a service named by `service_id` in the body out of the catalogue."""
@@ -149,7 +150,7 @@ class ServiceById(MethodView):
         return catalogue.live_service(db.session, service_id)
 
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(ServiceChanges)
+    @blp.arguments(ServiceChanges())
     @blp.response(200, ServiceSchema)
     def put(self, data, service_id: int):
         """Update a service."""
@@ -169,7 +170,7 @@ class ServiceById(MethodView):
 
 @blp.route("/service-packages/<int:service_id>")
 class ServicePackages(MethodView):
-    @blp.arguments(PlaceArgs, location="query")
+    @blp.arguments(PlaceArgs(), location="query")
     @blp.response(200, PackageSchema(many=True))
     def get(self, args, service_id: int):
         """Approved, active professionals offering a service, best rated first; filter by place."""

@@ -29,7 +29,7 @@ class UserListArgs(PageArgs):
 @blp.route("/all-users")
 class AllUsers(MethodView):
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(UserListArgs, location="query")
+    @blp.arguments(UserListArgs(), location="query")
     @blp.response(200, UserSchema(many=True))
     def get(self, args):
         """All users, filtered by role, text (name, email, phone, PIN code), active state and approval."""

@@ -1,0 +1,188 @@
+"""Stored answers for hot GETs (household/fastpath.py): served without Flask, never stale, never foreign."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from flask import request_started
+
+from household.auth.tokens import hash_token
+
+
+@pytest.fixture
+def flask_runs(app):
+    """Counts the requests Flask itself dispatched (a stored answer never reaches Flask)."""
+
+    @contextlib.contextmanager
+    def counting():
+        seen: list[str] = []
+
+        def note(sender, **extra):
+            from flask import request
+
+            seen.append(request.full_path)
+
+        request_started.connect(note, app)
+        try:
+            yield seen
+        finally:
+            request_started.disconnect(note, app)
+
+    return counting
+
+
+def stored_keys(app, who: str) -> list[bytes]:
+    redis = app.extensions["household_redis"]
+    return sorted(redis.scan_iter(f"{app.config['CACHE_KEY_PREFIX']}fa:{who}:*"))
+
+
+def same_answer(a, b) -> None:
+    assert a.status_code == b.status_code == 200
+    assert a.get_data() == b.get_data()
+    skip = {"Date", "Server"}
+    assert [(k, v) for k, v in a.headers if k not in skip] == [(k, v) for k, v in b.headers if k not in skip]
+
+
+def test_anonymous_catalogue_is_answered_without_flask_and_identically(app, market, flask_runs, count_queries):
+    api = market.api
+    first = api.get("/api/services?q=plumb&per_page=5")
+    assert len(stored_keys(app, "anonymous")) == 1
+    with flask_runs() as seen, count_queries() as queries:
+        second = api.get("/api/services?q=plumb&per_page=5")
+    assert seen == [] and queries.count == 0
+    same_answer(first, second)
+    assert second.headers["X-Total-Count"] == "1"
+    assert "rel=\"first\"" in second.headers["Link"]
+    assert second.headers["Content-Security-Policy"] and second.headers["X-Content-Type-Options"] == "nosniff"
+    # Another query string is another answer, computed by the full path.
+    with flask_runs() as seen:
+        other = api.get("/api/services?q=clean&per_page=5")
+    assert len(seen) == 1 and other.get_json()[0]["name"] == "Home Deep Cleaning"
+
+
+def test_a_catalogue_change_is_seen_at_once(app, market, flask_runs):
+    api = market.api
+    before = api.get("/api/services").get_json()
+    api.get("/api/services")
+    created = api.post("/api/services", market.admin, json={"name": "Sofa Cleaning", "price": "799", "time_required": 90})
+    assert created.status_code == 201
+    with flask_runs() as seen:
+        after = api.get("/api/services")
+    assert len(seen) == 1
+    assert len(after.get_json()) == len(before) + 1
+    assert after.headers["X-Total-Count"] == str(len(before) + 1)
+    # A rating changes the packages list (ratings namespace).
+    packages = f"/api/service-packages/{market.plumbing}"
+    assert api.get(packages).get_json()[0]["reviews_count"] == 0
+    api.get(packages)
+    req = market.book()
+    assert market.act(req["id"], market.pro_token, action="accept").status_code == 200
+    assert market.act(req["id"], market.alice_token, action="close", rating=4).status_code == 200
+    rated = next(p for p in api.get(packages).get_json() if p["professional_id"] == market.pro["professional_id"])
+    assert rated["reviews_count"] == 1 and rated["rating"] == 4
+
+
+def test_a_customers_list_is_stored_per_token_and_fresh_after_a_booking(app, market, flask_runs):
+    api = market.api
+    market.book()
+    first = api.get("/api/service-requests", market.alice_token)
+    assert len(stored_keys(app, hash_token(market.alice_token))) == 1
+    with flask_runs() as seen:
+        again = api.get("/api/service-requests", market.alice_token)
+    assert seen == []
+    same_answer(first, again)
+    # Bob asks the same path and query: his own (empty) list, from the full path.
+    with flask_runs() as seen:
+        bobs = api.get("/api/service-requests", market.bob_token)
+    assert len(seen) == 1 and bobs.get_json() == []
+    market.book()
+    with flask_runs() as seen:
+        after = api.get("/api/service-requests", market.alice_token)
+    assert len(seen) == 1 and len(after.get_json()) == 2
+    # The professional's list changes too when the customer cancels.
+    pro_first = api.get("/api/service-requests", market.pro_token).get_json()
+    assert market.act(after.get_json()[0]["id"], market.alice_token, action="cancel").status_code == 200
+    pro_after = api.get("/api/service-requests", market.pro_token).get_json()
+    assert [r["status"] for r in pro_after] != [r["status"] for r in pro_first]
+
+
+@pytest.mark.parametrize("how", ["block", "logout", "password"])
+def test_a_revoked_caller_is_refused_at_once(app, market, flask_runs, how):
+    api = market.api
+    market.book()
+    for _ in range(2):
+        assert api.get("/api/service-history", market.alice_token).status_code == 200
+    with flask_runs() as seen:
+        assert api.get("/api/service-history", market.alice_token).status_code == 200
+    assert seen == []
+    if how == "block":
+        assert api.put(f"/api/users/{market.alice['id']}/block", market.admin).status_code == 200
+    elif how == "logout":
+        assert api.post("/api/auth/logout", market.alice_token).status_code == 204
+    else:
+        other = api.login(market.alice["email"])
+        changed = api.post(
+            "/api/auth/password", other,
+            json={"current_password": "correct horse battery", "new_password": "a new long passphrase 2026"},
+        )
+        assert changed.status_code in (200, 204), changed.get_json()
+    refused = api.get("/api/service-history", market.alice_token)
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]
+
+
+def test_an_answer_ends_when_the_identity_must_be_checked_again(app, market, flask_runs):
+    api = market.api
+    api.get("/api/service-requests", market.alice_token)
+    (key,) = stored_keys(app, hash_token(market.alice_token))
+    redis = app.extensions["household_redis"]
+    deadline = float(redis.hget(key, "x"))
+    assert deadline > 0
+    redis.hset(key, "x", repr(deadline - 3600))
+    with flask_runs() as seen:
+        assert api.get("/api/service-requests", market.alice_token).status_code == 200
+    assert len(seen) == 1
+
+
+def test_browser_sessions_and_other_methods_take_the_full_path(app, market, make_client, flask_runs):
+    browser = make_client()
+    login = browser.post("/api/auth/login", json={"email": market.alice["email"], "password": "correct horse battery"})
+    assert login.status_code == 200
+    browser.get("/api/service-requests")
+    with flask_runs() as seen:
+        assert browser.get("/api/service-requests").status_code == 200
+        assert browser.get("/api/services").status_code == 200
+    assert len(seen) == 2
+    assert stored_keys(app, "anonymous") == []
+    # HEAD and unknown paths are not stored either.
+    market.api.get("/api/services")
+    with flask_runs() as seen:
+        market.api.call("HEAD", "/api/services")
+        market.api.get("/api/all-users")
+    assert len(seen) == 2
+
+
+def test_errors_are_never_stored(app, market, flask_runs):
+    api = market.api
+    for _ in range(2):
+        assert api.get("/api/services?page=0").status_code == 422
+        assert api.get("/api/service-packages/999999").status_code == 404
+        assert api.get("/api/service-requests").status_code == 401
+    assert stored_keys(app, "anonymous") == []
+
+
+def test_a_pending_invalidation_bypasses_stored_answers(app, market, flask_runs):
+    """After Redis missed an invalidation nothing stored before may be served (cache.lost_invalidation)."""
+    from household import cache
+
+    api = market.api
+    api.get("/api/services")
+    with app.app_context():
+        cache.lost_invalidation()
+    try:
+        with flask_runs() as seen:
+            assert api.get("/api/services").status_code == 200
+        assert len(seen) == 1
+    finally:
+        cache.reset_state()
