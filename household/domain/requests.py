@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from household.domain import lifecycle
 from household.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from household.models import Customer, Professional, Service, ServiceRequest, User, utcnow
+from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
 from household.models.service_request import STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED, ROLE_ADMIN
 
@@ -239,3 +239,11 @@ def _edit(s: Session, req: ServiceRequest, actor: str, data: dict) -> ServiceReq
 def row_for(s: Session, request_id: int):
     """One request as the API shows it."""
     return s.execute(request_rows().where(ServiceRequest.id == request_id)).mappings().one()
+
+
+def status_total(s: Session, status: str | None) -> int:
+    """How many requests have `status` (all of them for None), from the trigger-kept counters."""
+    stmt = select(func.coalesce(func.sum(RequestStatusCount.n), 0))
+    if status is not None:
+        stmt = stmt.where(RequestStatusCount.status == status)
+    return int(s.execute(stmt).scalar_one())

@@ -10,7 +10,7 @@ from household.models.activity import (
 )
 from household.models.base import Base, UTCDateTime, utcnow
 from household.models.service import Service
-from household.models.service_request import STATUSES, ServiceRequest
+from household.models.service_request import STATUSES, RequestStatusCount, ServiceRequest
 from household.models.user import (
     APPROVALS,
     ROLES,
@@ -36,6 +36,7 @@ __all__ = [
     "Base",
     "Customer",
     "Professional",
+    "RequestStatusCount",
     "Role",
     "Service",
     "ServiceRequest",

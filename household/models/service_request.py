@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
@@ -51,3 +51,22 @@ class ServiceRequest(Base):
     service: Mapped[Service] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
     professional: Mapped[Professional] = relationship(lazy="raise")
+
+
+COUNT_SLOTS = 8
+
+
+class RequestStatusCount(Base):
+    """How many requests have each status, exactly: kept by database triggers on service_requests.
+
+    The admin's lists filtered by status only read their total from here instead of counting
+    hundreds of thousands of index entries. Each status is split over COUNT_SLOTS rows (by
+    request id) so that concurrent bookings rarely wait on the same counter row; a status's
+    total is the sum of its slots. Triggers and backfill: migration 5d2e7a4c9b13.
+    """
+
+    __tablename__ = "request_status_counts"
+
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -339,3 +339,21 @@ def test_professional_sees_where_to_go(market):
     assert row["customer_address"] == "12, 5th Cross, Koramangala"
     assert row["customer_pin_code"] == "560034" and row["customer_phone"].startswith("+91")
     assert row["professional_phone"].startswith("+91")
+
+
+def test_list_rows_dump_exactly_as_their_schemas(app, market):
+    """Lists build their JSON rows directly; the result is what the documented schemas give."""
+    from household.api.requests import HistorySchema, RequestSchema, _row_dumper
+    from household.domain.requests import request_rows
+    from household.extensions import db
+
+    closed = market.book(remarks="Kitchen tap")
+    market.act(closed["id"], market.pro_token, action="accept")
+    market.act(closed["id"], market.alice_token, action="close", rating=5, review="Quick and tidy")
+    market.book()
+    with app.app_context():
+        rows = db.session.execute(request_rows()).mappings().all()
+        for schema in (RequestSchema, HistorySchema):
+            assert _row_dumper(schema)(rows) == schema(many=True).dump(rows)
+        db.session.remove()
+    assert {r["rating"] for r in market.api.get("/api/service-history", market.alice_token).get_json()} == {5, None}

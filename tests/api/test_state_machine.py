@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from household.domain import lifecycle
 from household.extensions import db
-from household.models import Professional, ServiceRequest
+from household.models import STATUSES, Professional, ServiceRequest
 from tests.api.conftest import future
 from tests.factories import Api, make_service
 
@@ -107,6 +107,11 @@ def make_machine(app):
             summary = self.api.get("/api/summary", self.admin).get_json()
             for status, n in summary["requests_by_status"].items():
                 assert n == sum(1 for r in rows.values() if r["status"] == status)
+            # The admin's list totals (trigger-kept counters) match the rows, per status and in all.
+            for status in (None, *STATUSES):
+                query = "" if status is None else f"?status={status}"
+                total = self.api.get(f"/api/service-requests{query}", self.admin).headers["X-Total-Count"]
+                assert int(total) == sum(1 for r in rows.values() if status in (None, r["status"]))
             ratings = summary["ratings"]
             for stars in range(1, 6):
                 assert ratings[str(stars)] == sum(1 for r in rows.values() if r["rating"] == stars)

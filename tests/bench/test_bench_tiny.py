@@ -38,6 +38,7 @@ def test_tiny_preset_counts_and_consistency(tiny_db):
     assert set(found["statuses"]) == {"requested", "assigned", "rejected", "closed", "cancelled"}
     assert found["rating_mismatches"] == 0
     assert found["orphans"] == 0
+    assert found["status_count_mismatches"] == 0
     assert 0 < found["rated_closed"] < found["statuses"]["closed"]
     assert found["blocked_users"] >= 1
     assert found["approvals"]["approved"] > sizes.professionals // 2
