@@ -4,9 +4,10 @@
     .venv/bin/python -m bench --skip-generate      # reuse hs_bench as it is
     .venv/bin/python -m bench --preset small       # SQLite (instance/bench-small.sqlite3)
     .venv/bin/python -m bench --skip-jobs --only services --duration 5
+    .venv/bin/python -m bench --skip-soak          # without the 5-minute soak (bench/soak.py)
 
 Prints a table, writes bench/results/load.json (load-<preset>.json for other presets), plans.txt and
-throughput.png, and, for the full preset, the results section of bench/README.md.
+throughput.png, soak.json, and, for the full preset, the results section of bench/README.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import generate as gen
-from bench import load
+from bench import load, soak
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -251,6 +252,8 @@ def report(result: dict) -> str:
         "",
         targets_table(result["targets"]),
         "",
+        *(["Soak (`python -m bench.soak`, mixed requests):", "", soak.table(result["soak"]), ""]
+          if result.get("soak") else []),
         "Job benchmark (`python -m bench.jobs_bench`):",
         "",
         jobs_table(result.get("jobs")),
@@ -277,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true", help="do not run python -m bench.jobs_bench")
     parser.add_argument("--no-sql", action="store_true", help="skip the EXPLAIN part")
+    parser.add_argument("--skip-soak", action="store_true", help="do not run the soak (python -m bench.soak)")
+    parser.add_argument("--soak-seconds", type=float, default=300.0, help="length of the soak (300)")
     parser.add_argument("--only", action="append", help="endpoint name or path (repeatable)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint (10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per endpoint (2)")
@@ -298,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs_json = RESULTS / ("jobs.json" if args.preset == "full" else f"jobs-{args.preset}.json")
         if jobs_json.exists():
             result["jobs"] = json.loads(jobs_json.read_text())
+        if (RESULTS / f"soak{suffix}.json").exists():
+            result["soak"] = json.loads((RESULTS / f"soak{suffix}.json").read_text())
         result["targets"] = targets(result)
         (RESULTS / f"load{suffix}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         text = report(result)
@@ -345,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
 
         throughput_chart(measured, RESULTS / f"throughput{suffix}.png")
 
+    if not args.skip_soak:
+        print(f"\n== Soak ({args.soak_seconds:.0f} s of mixed requests, {args.connections} connections) ==", flush=True)
+        settings = load.Settings(args.connections, args.threads, redis_url=args.redis_url, max_load=args.max_load)
+        result["soak"] = soak.run(database_url, settings, args.soak_seconds, log=lambda m: print(m, flush=True),
+                                  quiet_timeout=args.wait_quiet if args.skip_load else 0.0)
+        soak.save(result["soak"], RESULTS / f"soak{suffix}.json")
+
     if not args.skip_jobs:
         result["jobs"] = run_jobs_bench(args.preset)
     else:
@@ -362,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nSaved bench/results/load{suffix}.json, plans{suffix}.txt, throughput{suffix}.png")
     elif result.get("jobs"):
         print("\n" + jobs_table(result["jobs"]))
+    if args.skip_load and result.get("soak"):
+        print("\n" + soak.table(result["soak"]))
+        print(f"\nSaved bench/results/soak{suffix}.json")
     return 0
 
 
