@@ -137,7 +137,7 @@ class UserSchema(ma.Schema):
     service_id = fields.Integer(attribute="professional.service_id")
     service_name = fields.String(attribute="professional.service.name")
     approval = fields.String(attribute="professional.approval")
-    approval_changed_at = fields.DateTime(attribute="professional.approval_changed_at")
+    approval_changed_at = fields.DateTime(attribute="professional.approval_changed_at", allow_none=True)
     experience_years = fields.Integer(attribute="professional.experience_years")
     description = fields.String(attribute="professional.description")
     rating = fields.Float(attribute="professional.rating", allow_none=True)
@@ -195,6 +195,11 @@ class Money(fields.Decimal):
             raise self.make_error("invalid") from None
         if num.is_nan() or num.is_infinite():
             raise self.make_error("special")
-        if num != num.quantize(Decimal("0.01")):
+        try:
+            # Too many digits for the decimal context (1e26 and up) cannot be quantized at all.
+            rounded = num.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ma.ValidationError("Too large an amount.") from None
+        if num != rounded:
             raise ma.ValidationError("Use at most two decimals (paise).")
-        return num.quantize(Decimal("0.01"))
+        return rounded

@@ -164,6 +164,14 @@ def test_user_actions_are_admin_only(api, people, who):
     assert_error(api.put(f"/api/users/{target['id']}/block"), 401)
 
 
+def test_pending_professional_has_no_approval_time_and_the_document_allows_it(api, people):
+    # Found by the stateful schemathesis run: the document promised a date-time, the API sent null.
+    pending = api.get("/api/all-users?approval=pending", people["admin"]).get_json()
+    assert [u["approval_changed_at"] for u in pending] == [None]
+    user_schema = api.get("/api/openapi.json").get_json()["components"]["schemas"]["User"]
+    assert user_schema["properties"]["approval_changed_at"]["nullable"] is True
+
+
 def test_pending_professional_can_log_in_and_see_state(api, people):
     _, token = people["p1"]
     me = api.get("/api/auth/me", token).get_json()["user"]
