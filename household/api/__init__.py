@@ -31,6 +31,7 @@ def register_api(app: Flask, api: Api) -> None:
         docs,
         exports,
         health,
+        links,
         notifications,
         professionals,
         requests,
@@ -39,6 +40,7 @@ def register_api(app: Flask, api: Api) -> None:
         users,
     )
 
+    links.install(api)
     for module in (auth, users, services, requests, professionals, summary, exports, notifications, audit, health):
         api.register_blueprint(module.blp)
     docs.register(app, api)
