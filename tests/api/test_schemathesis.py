@@ -9,10 +9,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.factories import ADMIN_EMAIL, PASSWORD
 
 EXAMPLES = 12
+SESSION_ENDING = ["/api/auth/logout", "/api/auth/password"]
 
 
 def run_operations(app, headers: dict) -> list[str]:
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    # Logging out (or changing the password) would end the session every later operation is called with,
+    # leaving them nothing to answer but 401; their own tests cover them.
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app).exclude(path=SESSION_ENDING)
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
