@@ -139,8 +139,9 @@ def targets(result: dict) -> list[dict]:
         row = by_name.get(name)
         if row:
             add(f"{label}: throughput", ">= 0.4 x bare", f"{row['ratio']['rps']:.2f} x", row["ratio"]["rps"] >= 0.4)
-    for name in ("admin closed page 500", "admin closed deep pages, uncached", "services search",
-                 "services search, uncached"):
+    for name in ("admin closed page 500", "admin closed deep pages, uncached",
+                 "admin closed deep pages, uncached, 1 connection", "services search",
+                 "services search, uncached", "services search, uncached, 1 connection"):
         row = by_name.get(name)
         if row:
             add(f"{name}: HTTP p95", "< 30 ms", f"{ms(row['p95_ms'])} ms",

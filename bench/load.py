@@ -62,6 +62,7 @@ class Endpoint:
     warmup_lines: list[str] | None = None
     expect: int = 200
     note: str = ""
+    connections: int | None = None  # None: the run's setting (32)
 
 
 @dataclass
@@ -198,13 +199,15 @@ def server_env(database_url: str | None, settings: Settings) -> dict:
 
 def wrk(base: str, endpoint: Endpoint, settings: Settings, seconds: float, lines: list[str] | None,
         workdir: Path) -> dict:
-    env = {**os.environ, "WRK_THREADS": str(settings.threads)}
+    connections = endpoint.connections or settings.connections
+    threads = min(settings.threads, connections)
+    env = {**os.environ, "WRK_THREADS": str(threads)}
     if lines:
         path = workdir / f"requests-{re.sub(r'[^a-z0-9]+', '-', endpoint.name.lower())}.tsv"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         env["WRK_REQUESTS"] = str(path)
     cmd = [
-        "wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{max(1, round(seconds))}s",
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
         "--timeout", "10s", "-s", str(WRK_SCRIPT), base + endpoint.path,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60)
@@ -394,17 +397,29 @@ def endpoints(picks: Picks, customer_tokens: list[str], admin_token: str, only: 
     ]
     if uncached and picks.closed_pages > 600:
         # A fresh deep page at every request: the cache never has it (pages 500..end, none repeated).
+        # One connection first, from the last page down (one request's own latency, no queue), then
+        # 32 connections from page 500 up.
         pages = list(range(500, picks.closed_pages + 1))
         lines = [f"GET\t/api/service-requests?status=closed&page={p}\t{admin_token}\t-" for p in pages]
         warm = [f"GET\t/api/service-requests?status=closed&page={p}\t{admin_token}\t-" for p in range(100, 500)]
+        out.append(Endpoint("admin closed deep pages, uncached, 1 connection", "GET", deep, lines[::-1], warm,
+                            note=f"pages {picks.closed_pages} down to 500, each asked once", connections=1))
         out.append(Endpoint("admin closed deep pages, uncached", "GET", deep, lines, warm,
                             note=f"pages 500-{picks.closed_pages}, each asked once"))
     if uncached and len(picks.search_combos) > 200:
-        half = len(picks.search_combos) // 2
-        lines = [f"GET\t/api/services?q={q}&pin_code={p}\t-\t-" for q, p in picks.search_combos[half:]]
-        warm = [f"GET\t/api/services?q={q}&pin_code={p}\t-\t-" for q, p in picks.search_combos[:half]]
-        out.append(Endpoint("services search, uncached", "GET", search, lines, warm,
-                            note=f"{len(lines)} (q, pin_code) pairs, each asked once"))
+        # Every (q, pin_code) pair with several page sizes: each URL is a cache key of its own and is
+        # asked once (the one-connection run takes the odd page sizes, the 32-connection run the even).
+        combos = picks.search_combos
+        warm = [f"GET\t/api/services?q={q}&pin_code={p}\t-\t-" for q, p in combos]
+
+        def searches(sizes: range) -> list[str]:
+            return [f"GET\t/api/services?q={q}&pin_code={p}&per_page={n}\t-\t-" for n in sizes for q, p in combos]
+
+        out.append(Endpoint("services search, uncached, 1 connection", "GET", search, searches(range(11, 60, 2)),
+                            warm, note=f"{len(combos)} (q, pin_code) pairs x odd page sizes, each asked once",
+                            connections=1))
+        out.append(Endpoint("services search, uncached", "GET", search, searches(range(10, 60, 2)), warm,
+                            note=f"{len(combos)} (q, pin_code) pairs x even page sizes, each asked once"))
     out.append(Endpoint("book a service (POST)", "POST", "/api/service-requests",
                         [f"POST\t/api/service-requests\t{t}\t{book}" for t in customer_tokens], expect=201,
                         note=f"{len(customer_tokens)} customers rotating"))
