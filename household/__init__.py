@@ -126,15 +126,15 @@ def _register_request_logging(app: Flask) -> None:
 
 
 def _api_miss():
-    """An /api path the catch-all caught on GET: 405 when the path exists for other verbs, else 404."""
+    """An /api path no API rule took: 405 when the path exists for other verbs, else 404."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
-    for method in ("POST", "PUT", "PATCH", "DELETE"):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         try:
             endpoint, _ = adapter.match(method=method)
         except HTTPException:
             continue
-        if endpoint != "frontend":
+        if endpoint not in ("frontend", "api_miss"):
             allowed.append(method)
     if allowed:
         raise MethodNotAllowed(valid_methods=allowed)
@@ -143,6 +143,10 @@ def _api_miss():
 
 def _register_frontend(app: Flask) -> None:
     dist = Path(app.config["FRONTEND_DIST"])
+
+    @app.route("/api/<path:path>", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="api_miss")
+    def api_miss(path: str):
+        _api_miss()
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

@@ -5,9 +5,9 @@ Revises: 9cdc8bedf621
 Create Date: 2026-11-24 01:55:00
 
 Exact totals per status for the admin's request lists (see household.models.RequestStatusCount).
-Every status change is a single-row, forward move (requested -> assigned -> closed/cancelled,
-requested -> rejected/cancelled), and the update trigger takes the old status's counter row
-before the new one's, so two transactions always lock counter rows in the same order.
+Every status change is a forward move (requested -> assigned -> closed/cancelled, requested ->
+rejected/cancelled), and the update trigger takes the old statuses' counter rows before the new
+ones' (each group in (status, slot) order), so two transactions lock counter rows in one order.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -18,36 +18,58 @@ down_revision = '9cdc8bedf621'
 branch_labels = None
 depends_on = None
 
-SLOTS = 8
-
-_UPSERT = (
-    "INSERT INTO request_status_counts (status, slot, n) VALUES (NEW.status, NEW.id % {slots}, 1) "
-    "ON CONFLICT (status, slot) DO UPDATE SET n = request_status_counts.n + 1;"
-).format(slots=SLOTS)
-_DECREMENT = (
-    "UPDATE request_status_counts SET n = n - 1 WHERE status = OLD.status AND slot = OLD.id % {slots};"
-).format(slots=SLOTS)
+# Counter rows per status (household.models.service_request.COUNT_SLOTS): "id % 8" below.
+# PostgreSQL: statement-level triggers with transition tables, so a statement touching many rows
+# (COPY, a bulk update) changes each counter once, grouped, instead of once per row.
+_PG_ADD = (
+    "INSERT INTO request_status_counts AS c (status, slot, n) "
+    "SELECT status, id % 8, {sign}count(*) FROM {rows} GROUP BY 1, 2 ORDER BY 1, 2 "
+    "ON CONFLICT (status, slot) DO UPDATE SET n = c.n + EXCLUDED.n;"
+)
+# An UPDATE counts only the rows whose status changed.
+_PG_CHANGED = (
+    "(SELECT {side}.id, {side}.status FROM old_rows o JOIN new_rows n ON n.id = o.id "
+    "WHERE o.status IS DISTINCT FROM n.status) {alias}"
+)
 
 POSTGRESQL = [
     f"""
-    CREATE FUNCTION request_status_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION request_status_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF TG_OP <> 'INSERT' THEN
-        {_DECREMENT}
-      END IF;
-      IF TG_OP <> 'DELETE' THEN
-        {_UPSERT}
-      END IF;
+      {_PG_ADD.format(sign="", rows="new_rows")}
+      RETURN NULL;
+    END $$
+    """,
+    f"""
+    CREATE FUNCTION request_status_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_PG_ADD.format(sign="-", rows="old_rows")}
+      RETURN NULL;
+    END $$
+    """,
+    f"""
+    CREATE FUNCTION request_status_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_PG_ADD.format(sign="-", rows=_PG_CHANGED.format(side="o", alias="gone"))}
+      {_PG_ADD.format(sign="", rows=_PG_CHANGED.format(side="n", alias="came"))}
       RETURN NULL;
     END $$
     """,
     "CREATE TRIGGER service_requests_count_insert AFTER INSERT ON service_requests "
-    "FOR EACH ROW EXECUTE FUNCTION request_status_counts_apply()",
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION request_status_counts_insert()",
     "CREATE TRIGGER service_requests_count_delete AFTER DELETE ON service_requests "
-    "FOR EACH ROW EXECUTE FUNCTION request_status_counts_apply()",
-    "CREATE TRIGGER service_requests_count_update AFTER UPDATE OF status ON service_requests "
-    "FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION request_status_counts_apply()",
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION request_status_counts_delete()",
+    "CREATE TRIGGER service_requests_count_update AFTER UPDATE ON service_requests "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION request_status_counts_update()",
 ]
+
+# SQLite: row triggers (no statement-level ones there).
+_UPSERT = (
+    "INSERT INTO request_status_counts (status, slot, n) VALUES (NEW.status, NEW.id % 8, 1) "
+    "ON CONFLICT (status, slot) DO UPDATE SET n = n + 1;"
+)
+_DECREMENT = "UPDATE request_status_counts SET n = n - 1 WHERE status = OLD.status AND slot = OLD.id % 8;"
 
 SQLITE = [
     f"CREATE TRIGGER service_requests_count_insert AFTER INSERT ON service_requests BEGIN {_UPSERT} END",
@@ -58,7 +80,7 @@ SQLITE = [
 
 BACKFILL = (
     "INSERT INTO request_status_counts (status, slot, n) "
-    f"SELECT status, id % {SLOTS}, count(*) FROM service_requests GROUP BY status, id % {SLOTS}"
+    "SELECT status, id % 8, count(*) FROM service_requests GROUP BY status, id % 8"
 )
 
 
@@ -80,5 +102,6 @@ def downgrade():
         op.execute(f"DROP TRIGGER IF EXISTS service_requests_count_{name}" + (
             " ON service_requests" if op.get_bind().dialect.name == "postgresql" else ""))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS request_status_counts_apply()")
+        for name in ("insert", "delete", "update"):
+            op.execute(f"DROP FUNCTION IF EXISTS request_status_counts_{name}()")
     op.drop_table('request_status_counts')

@@ -93,3 +93,16 @@ def test_ids_beyond_32_bits_are_not_found_not_errors(api):
     assert_error(api.put(f"/api/users/{huge}/block", token), 404)
     assert_error(api.put("/api/services", token, json={"service_id": huge, "price": 1}), 422, "service_id")
     assert_error(api.get(f"/api/service-requests?professional_id={huge}", token), 422, "professional_id")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_unknown_api_path_is_404_for_every_verb(api, method):
+    assert_error(api.call(method, "/api/nothing-here", json={}), 404)
+    assert_error(api.call(method, "/api/service-requests/abc", json={}), 404)
+
+
+def test_wrong_verb_on_a_read_only_path_is_405(api):
+    resp = api.post("/api/summary", json={})
+    assert_error(resp, 405)
+    assert resp.headers["Allow"].split(", ")[0] in ("GET", "HEAD")
+    assert "GET" in resp.headers["Allow"]

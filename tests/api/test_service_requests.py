@@ -357,3 +357,24 @@ def test_list_rows_dump_exactly_as_their_schemas(app, market):
             assert _row_dumper(schema)(rows) == schema(many=True).dump(rows)
         db.session.remove()
     assert {r["rating"] for r in market.api.get("/api/service-history", market.alice_token).get_json()} == {5, None}
+
+
+@pytest.mark.parametrize("who", ["admin", "customer", "professional"])
+def test_every_page_is_the_same_slice_of_the_list_whichever_end_it_is_read_from(app, market, who):
+    """Pages past the middle are read from the oldest end: they must equal the newest-first slices."""
+    for i in range(9):
+        market.book(remarks=f"job {i}")
+    market.act(3, market.pro_token, action="accept")
+    token = {"admin": market.admin, "customer": market.alice_token, "professional": market.pro_token}[who]
+    everything = [r["id"] for r in market.api.get("/api/service-requests?per_page=100", token).get_json()]
+    assert everything == sorted(everything, reverse=True) and len(everything) == 9
+    for per_page in (2, 4, 9):
+        pages = []
+        for page in range(1, 7):
+            resp = market.api.get(f"/api/service-requests?per_page={per_page}&page={page}", token)
+            assert resp.status_code == 200 and resp.headers["X-Total-Count"] == "9"
+            pages.append([r["id"] for r in resp.get_json()])
+        assert [i for p in pages for i in p] == everything
+        assert all(p == everything[n * per_page:(n + 1) * per_page] for n, p in enumerate(pages))
+    requested = [r["id"] for r in market.api.get("/api/service-requests?status=requested&per_page=3&page=3", token).get_json()]
+    assert requested == [i for i in everything if i != 3][6:9]

@@ -100,3 +100,17 @@ def test_counters_stay_exact_under_concurrent_bookings_and_moves(app, market):
     assert errors == []
     kept = counted(app)
     assert kept == {None: 32, "requested": 16, "assigned": 8, "rejected": 0, "cancelled": 4, "closed": 4}
+
+
+def test_bulk_statements_keep_the_counters_exact(app, market):
+    """One statement over many rows (an operator's fix-up, a bulk load) moves each counter once."""
+    booked = [market.book() for _ in range(12)]
+    for req in booked[:5]:
+        market.act(req["id"], market.pro_token, action="accept")
+    with app.app_context():
+        db.session.execute(ServiceRequest.__table__.update().where(ServiceRequest.status == "requested").values(status="cancelled"))
+        db.session.execute(ServiceRequest.__table__.update().values(remarks="checked"))  # no status change
+        db.session.execute(ServiceRequest.__table__.delete().where(ServiceRequest.id > 10))
+        db.session.commit()
+        db.session.remove()
+    assert counted(app) == {None: 10, "requested": 0, "assigned": 5, "rejected": 0, "cancelled": 5, "closed": 0}
