@@ -626,6 +626,17 @@ def run(database_url: str | None, settings: Settings, *, only: set[str] | None =
                          **ratios(measured, result["bare"])})
         result["server_log_tail"] = server.tail()[-1500:]
     result["endpoints"] = rows
+    services = next((r for r in rows if r["name"] == "services"), None)
+    if services and services["response"].get("bytes"):
+        # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the same bare app with a body
+        # of the same size tells how much of the gap is the size of the answer rather than the app.
+        size = services["response"]["bytes"]
+        log(f"Bare Flask app with a constant body of {size:,} bytes (the size of GET /api/services)")
+        with Server("bench.bare_app:app", env, workdir / "bare-sized.log", "/") as server:
+            sized = Endpoint("bare Flask app, same body size as services", "GET", f"/sized/{size}")
+            measured = measure(server.base, sized, settings, workdir, log, server)
+        result["bare_same_size"] = {"bytes": size, **measured}
+        services["ratio_same_size"] = ratios(services, measured)["ratio"]
     if sql and database_url:
         log("SQL without the cache (median of 20)")
         cases = analyse_sql(database_url, picks, settings.redis_url, repeats=settings.sql_repeats, log=log)
@@ -659,6 +670,9 @@ def _gunicorn_settings(extra_env: dict) -> dict:
 def iter_rows(result: dict) -> Iterator[dict]:
     yield {"name": "bare Flask app", **result["bare"],
            "ratio": {"rps": 1.0, "p50": 1.0, "p95": 1.0, "p99": 1.0, "server_cpu": 1.0}}
+    if result.get("bare_same_size"):
+        sized = result["bare_same_size"]
+        yield {"name": f"bare Flask app, {sized['bytes']:,}-byte body", **sized, **ratios(sized, result["bare"])}
     yield from result.get("endpoints", [])
 
 
