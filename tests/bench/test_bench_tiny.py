@@ -69,12 +69,19 @@ def test_tiny_load_run(tiny_db, tmp_path):
     result = load.run(tiny_db, settings, only={"services", "customer requests"}, sql=True, log=lambda _m: None,
                       workdir=tmp_path)
     rows = list(load.iter_rows(result))
-    assert [r["name"] for r in rows] == ["bare Flask app", "services", "customer requests"]
+    size = result["endpoints"][0]["response"]["bytes"]
+    assert [r["name"] for r in rows] == [
+        "bare Flask app", f"bare Flask app, {size:,}-byte body", "services", "customer requests"]
     for row in rows:
         assert row["rps"] > 0, row
         assert row["non2xx"] == 0 and row["socket_errors"] == 0, row
         assert row["p50_ms"] <= row["p99_ms"]
-    assert rows[1]["ratio"]["rps"] == pytest.approx(rows[1]["rps"] / rows[0]["rps"], rel=0.01)
+    assert rows[2]["ratio"]["rps"] == pytest.approx(rows[2]["rps"] / rows[0]["rps"], rel=0.01)
+    # The same-size reference: the bare app really sent a body of the catalogue's size.
+    assert rows[2]["ratio_same_size"]["rps"] == pytest.approx(rows[2]["rps"] / rows[1]["rps"], rel=0.01)
+    from bench import bare_app
+
+    assert abs(len(bare_app.app.test_client().get(f"/sized/{size}").data) - size) < 200
     assert {c["name"] for c in result["sql"]} >= {"admin closed page 500", "customer requests"}
     plans = tmp_path / "plans.txt"
     load.write_plans(result["sql"], plans, "SQLite")
