@@ -43,7 +43,8 @@ def _available() -> bool:
     return time.monotonic() >= _state["down_until"]
 
 
-def _trip(exc: Exception) -> None:
+def trip(exc: Exception) -> None:
+    """Open the breaker after a Redis error (logged once per outage)."""
     if _available():
         log.warning("Redis unavailable, serving without cache: %s", exc)
     _state["down_until"] = time.monotonic() + _BREAK_SECONDS
@@ -52,11 +53,6 @@ def _trip(exc: Exception) -> None:
 def usable() -> bool:
     """Redis may be used now: the breaker is closed and no lost invalidation waits to be applied."""
     return _available() and not _state["flush_pending"]
-
-
-def trip(exc: Exception) -> None:
-    """Open the breaker after a Redis error seen outside `safe`."""
-    _trip(exc)
 
 
 def reset_breaker() -> None:
@@ -92,7 +88,7 @@ def safe(fn: Callable[[], Any], default: Any = None) -> Any:
             _state["flush_pending"] = False
         return fn()
     except (redis.RedisError, OSError) as exc:
-        _trip(exc)
+        trip(exc)
         return default
 
 
@@ -123,8 +119,6 @@ def bump(*namespaces: str) -> None:
     if safe(lambda: (_do(), True)[1], default=False) is not True:
         lost_invalidation()
 
-
-_MISS = object()
 
 # One round trip for a cached read: the namespaces' versions and the value stored under them.
 # KEYS: the version keys; ARGV[1]: "<prefix>c:", ARGV[2..n+1]: the namespaces, ARGV[n+2]: the key.

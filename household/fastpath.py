@@ -23,7 +23,6 @@ lost invalidation pending, an answer that set a cookie) takes the full path unch
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -33,6 +32,7 @@ import redis
 from flask import Flask, current_app, g, request
 
 from household import cache
+from household.auth import identity, tokens
 
 log = logging.getLogger("household.request")
 
@@ -71,8 +71,6 @@ def offer() -> None:
     if request.environ[_KEY][1] is not None:
         if who is None or getattr(g, "auth_via", None) != "bearer":
             return
-        from household.auth import tokens
-
         limit = min(current_app.config["SESSION_IDLE_MINUTES"] * 60, tokens.TOUCH_EVERY.total_seconds())
         expires_at: float | None = min(who.expires_at, who.last_used_at + limit)
     else:
@@ -150,9 +148,8 @@ class FastPath:
             raw = raw.strip()
             if scheme.lower() != "bearer" or not raw or len(raw) > 200:
                 return None
-            token_hash = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-            who = token_hash
-            identity_key = f"{self.prefix}auth:{token_hash}"
+            who = tokens.hash_token(raw)
+            identity_key = identity.key_for(self.prefix, who)
         else:
             who = "anonymous"
         where = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{path}?{query}"
@@ -173,20 +170,17 @@ class FastPath:
     def _store(self, key: str, stored: dict, headers: list, body: bytes) -> None:
         kept = [[name, value] for name, value in headers if name.lower() not in _SKIP_HEADERS]
 
-        def write():
+        if not cache.usable():
+            return
+        # "a": when it ends, who asked, the headers and the body, in one value (one reply to parse).
+        answer = b"\n".join([stored["x"].encode(), stored["u"].encode(), json.dumps(kept).encode(), body])
+        try:
             pipe = self.client.pipeline(transaction=True)
-            # "a": when it ends, who asked, the headers and the body, in one value (one reply to parse).
-            answer = b"\n".join([stored["x"].encode(), stored["u"].encode(), json.dumps(kept).encode(), body])
             pipe.hset(key, mapping={"d": stored["d"], "a": answer})
             pipe.expire(key, TIMEOUT)
             pipe.execute()
-            return True
-
-        if cache.usable():
-            try:
-                write()
-            except (redis.RedisError, OSError) as exc:
-                cache.trip(exc)
+        except (redis.RedisError, OSError) as exc:
+            cache.trip(exc)
 
 
 def install(app: Flask) -> None:

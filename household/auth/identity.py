@@ -91,8 +91,13 @@ class Identity:
         )
 
 
+def key_for(prefix: str, token_hash: str) -> str:
+    """Where a token's identity is cached (household.fastpath checks it before Flask runs)."""
+    return f"{prefix}auth:{token_hash}"
+
+
 def _key(token_hash: str) -> str:
-    return f"{current_app.config['CACHE_KEY_PREFIX']}auth:{token_hash}"
+    return key_for(current_app.config["CACHE_KEY_PREFIX"], token_hash)
 
 
 def _user_key(user_id: int) -> str:
