@@ -108,6 +108,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # Hot GETs answered from finished answers in Redis before Flask runs (household/fastpath.py).
         "FAST_PATH": _bool("FAST_PATH", True),
+        # Each web worker's in-memory copies of stored answers (still checked against Redis on every use).
+        "FAST_PATH_MEMORY_MB": _int("FAST_PATH_MEMORY_MB", 32),
         "TESTING": False,
         "DEBUG": False,
     }

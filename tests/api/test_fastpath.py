@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pytest
 from flask import request_started
@@ -132,17 +133,98 @@ def test_a_revoked_caller_is_refused_at_once(app, market, flask_runs, how):
     assert refused.get_json()["error"]
 
 
-def test_an_answer_ends_when_the_identity_must_be_checked_again(app, market, flask_runs):
+def test_an_answer_ends_when_the_identity_must_be_checked_again(app, market, flask_runs, monkeypatch):
+    from household import fastpath
+
     api = market.api
     api.get("/api/service-requests", market.alice_token)
     (key,) = stored_keys(app, hash_token(market.alice_token))
-    redis = app.extensions["household_redis"]
-    ends, rest = redis.hget(key, "a").split(b"\n", 1)
-    assert float(ends) > 0
-    redis.hset(key, "a", repr(float(ends) - 3600).encode() + b"\n" + rest)
+    ends = float(app.extensions["household_redis"].get(key).split(b"\n", 1)[0])
+    assert time.time() < ends <= time.time() + app.config["SESSION_IDLE_MINUTES"] * 60
     with flask_runs() as seen:
         assert api.get("/api/service-requests", market.alice_token).status_code == 200
-    assert len(seen) == 1
+    assert seen == []
+    later = ends + 1
+    monkeypatch.setattr(fastpath.time, "time", lambda: later)
+    # Neither this worker's copy nor the answer in Redis is used once the identity must be checked.
+    for forget in (False, True):
+        if forget:
+            middleware(app).copies.items.clear()
+        with flask_runs() as seen:
+            assert api.get("/api/service-requests", market.alice_token).status_code == 200
+        assert len(seen) == 1
+
+
+def middleware(app):
+    from household.fastpath import FastPath
+
+    assert isinstance(app.wsgi_app, FastPath)
+    return app.wsgi_app
+
+
+def test_another_workers_answer_is_served_from_redis_and_then_from_memory(app, market, flask_runs):
+    api = market.api
+    first = api.get("/api/services")
+    fast = middleware(app)
+    (key,) = stored_keys(app, "anonymous")
+    fast.copies.items.clear()  # as in a worker that did not build the answer
+    with flask_runs() as seen:
+        from_redis = api.get("/api/services")
+    assert seen == []
+    same_answer(first, from_redis)
+    assert fast.copies.get(key.decode()) is not None
+    # From now on the body comes from memory: Redis is asked only for the versions and the tag.
+    app.extensions["household_redis"].delete(key)
+    with flask_runs() as seen:
+        from_memory = api.get("/api/services")
+    assert seen == []
+    same_answer(first, from_memory)
+
+
+def test_a_copy_never_outlives_its_stored_answer(app, market, flask_runs):
+    """A restarted Redis begins its versions again at 0: an old copy built at 0 must not come back."""
+    api = market.api
+    redis = app.extensions["household_redis"]
+    fast = middleware(app)
+    redis.flushdb()  # every version is 0 now
+    api.get("/api/services")
+    (key,) = [k.decode() for k in stored_keys(app, "anonymous")]
+    old = fast.copies.get(key)
+    assert old is not None and b"catalogue=0" in old.meta
+    created = api.post("/api/services", market.admin, json={"name": "Sofa Cleaning", "price": "799", "time_required": 90})
+    assert created.status_code == 201
+    redis.flushdb()  # Redis restarted: the catalogue's version is 0 again, the old copy's version
+    assert fast.copies.get(key) is old
+    with flask_runs() as seen:
+        fresh = api.get("/api/services")
+    assert len(seen) == 1 and "Sofa Cleaning" in [s["name"] for s in fresh.get_json()]
+    # Another worker still holds the old copy, and the new answer was stored under the same versions.
+    assert b"catalogue=0" in redis.get(key.replace(":fa:", ":fm:", 1))
+    fast.copies.put(key, old)
+    again = api.get("/api/services")  # the tags differ: the old copy is dropped, the stored answer served
+    same_answer(fresh, again)
+    assert fast.copies.get(key) is not old
+    assert "Sofa Cleaning" in [s["name"] for s in again.get_json()]
+
+
+def test_copies_are_bounded_in_bytes():
+    from household.fastpath import Copies, Copy
+
+    def copy(size: int) -> Copy:
+        return Copy(b"tag", [], [], None, b"-", [], b"x" * size)
+
+    copies = Copies(1000)
+    for n in range(5):
+        copies.put(f"k{n}", copy(300))
+    assert list(copies.items) == ["k2", "k3", "k4"] and copies.size == 900
+    copies.put("k3", copy(100))  # a newer answer replaces the old one
+    assert list(copies.items) == ["k2", "k4", "k3"] and copies.size == 700
+    copies.put("big", copy(1001))  # larger than the whole budget: not kept
+    assert "big" not in copies.items and copies.size == 700
+    copies.drop("k2", copies.get("k4"))  # only the copy that was checked is dropped
+    assert "k2" in copies.items
+    copies.drop("k2", copies.get("k2"))
+    assert list(copies.items) == ["k4", "k3"] and copies.size == 400
 
 
 def test_browser_sessions_and_other_methods_take_the_full_path(app, market, make_client, flask_runs):
@@ -186,3 +268,29 @@ def test_a_pending_invalidation_bypasses_stored_answers(app, market, flask_runs)
         assert len(seen) == 1
     finally:
         cache.reset_state()
+
+
+def test_stored_answers_are_logged_as_a_summary_and_each_one_at_debug(app, market, caplog, monkeypatch):
+    import logging
+
+    from household.fastpath import Tally
+
+    fast = middleware(app)
+    monkeypatch.setattr(fast, "tally", Tally(every=0))
+    monkeypatch.setattr(fast, "log_each", True)
+    api = market.api
+    caplog.set_level(logging.DEBUG, logger="household.request")
+    api.get("/api/services")
+    caplog.clear()
+    api.get("/api/services")
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "household.request"]
+    assert [level for level, _ in lines] == [logging.DEBUG, logging.INFO]
+    assert lines[0][1].startswith("GET /api/services 200 ") and lines[0][1].endswith("user=- (stored answer)")
+    assert lines[1][1].startswith("stored answers: 1 served in the last ")
+    # Within the minute, hits are only counted.
+    monkeypatch.setattr(fast, "tally", Tally(every=3600))
+    caplog.clear()
+    for _ in range(3):
+        api.get("/api/services")
+    assert [r.levelno for r in caplog.records if r.name == "household.request"] == [logging.DEBUG] * 3
+    assert fast.tally.count == 3
