@@ -249,6 +249,9 @@ def report(result: dict) -> str:
         f"{s['duration_s']:.0f} s per endpoint; gunicorn `--config gunicorn.conf.py` ({g['workers']} workers x "
         f"{g['threads']} threads, gthread, max_requests {g['max_requests']}), APP_ENV=production.",
         "",
+        *([f"x bare: each row against the mean of the bare app's runs right before and right after it; the "
+           f"bare app ran {len(runs)} times in this run, at {min(runs):,.0f} to {max(runs):,.0f} req/s. The "
+           "bare row is its first run.", ""] if (runs := result.get("bare_runs_rps")) else []),
         table(result),
         "",
         sql_table(result),

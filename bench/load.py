@@ -10,7 +10,9 @@
    hits each endpoint for a short warm-up, then for the measured run; bench/wrk.lua prints the
    request count, the errors and the latency percentiles as JSON. The same gunicorn settings serve
    bench/bare_app.py (a constant JSON body) in the same run, and every figure is also given as a
-   ratio to it.
+   ratio to it: the bare app is measured first and again right after each endpoint, and an endpoint's
+   ratio is to the mean of the bare runs just before and just after it (on a shared machine the
+   throughput drifts by 10% or more within minutes).
 2. SQL without the cache (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS); SQLite: EXPLAIN QUERY PLAN). The
    statements are the ones the app really sends for an endpoint: they are recorded while the app
    serves it through its test client with Redis unreachable (so nothing comes from the cache), then
@@ -602,41 +604,48 @@ def run(database_url: str | None, settings: Settings, *, only: set[str] | None =
     env = server_env(database_url, settings)
     bare = Endpoint("bare Flask app", "GET", "/")
     log(f"Bare Flask app (gunicorn --config gunicorn.conf.py bench.bare_app:app), "
-        f"{settings.connections} connections, {settings.duration:.0f} s each")
-    with Server("bench.bare_app:app", env, workdir / "bare.log", "/") as server:
-        result["bare"] = measure(server.base, bare, settings, workdir, log, server)
+        f"{settings.connections} connections, {settings.duration:.0f} s each; measured again after each endpoint")
+    with contextlib.ExitStack() as servers:
+        # The bare app stays up (idle while the app is measured) so that each endpoint is measured
+        # between two bare runs: its ratio is to their mean, which cancels most of the machine's drift.
+        bare_server = servers.enter_context(Server("bench.bare_app:app", env, workdir / "bare.log", "/"))
+        bare_runs = [measure(bare_server.base, bare, settings, workdir, log, bare_server)]
+        result["bare"] = bare_runs[0]
 
-    flush_redis(settings.redis_url)
-    picks = pick(database_url or "", settings.customers)
-    result["picks"] = {
-        "customers": picks.customers, "customer_request_counts": picks.customer_request_counts,
-        "search": {"q": picks.search_q, "pin_code": picks.search_pin}, "package_service": picks.package_service,
-        "book": {"service_id": picks.book_service, "professional_id": picks.book_professional},
-    }
-    log("App (gunicorn --config gunicorn.conf.py wsgi:app, APP_ENV=production)")
-    rows = []
-    with Server("wsgi:app", env, workdir / "app.log", "/api/health") as server:
+        def then_bare(measured: dict) -> dict:
+            """The ratios of `measured` to the bare runs just before and just after it."""
+            bare_runs.append(measure(bare_server.base, bare, settings, workdir, log, bare_server))
+            return {"bare_adjacent": adjacent(bare_runs[-2], bare_runs[-1]),
+                    **ratios(measured, adjacent(bare_runs[-2], bare_runs[-1]))}
+
+        flush_redis(settings.redis_url)
+        picks = pick(database_url or "", settings.customers)
+        result["picks"] = {
+            "customers": picks.customers, "customer_request_counts": picks.customer_request_counts,
+            "search": {"q": picks.search_q, "pin_code": picks.search_pin}, "package_service": picks.package_service,
+            "book": {"service_id": picks.book_service, "professional_id": picks.book_professional},
+        }
+        log("App (gunicorn --config gunicorn.conf.py wsgi:app, APP_ENV=production)")
+        rows = []
+        server = servers.enter_context(Server("wsgi:app", env, workdir / "app.log", "/api/health"))
         tokens = [login(server.base, email) for email in picks.customers]
         admin = login(server.base, ADMIN_EMAIL)
         for endpoint in endpoints(picks, tokens, admin, only, uncached):
             check = preflight(server.base, endpoint)
             measured = measure(server.base, endpoint, settings, workdir, log, server)
             rows.append({"name": endpoint.name, "method": endpoint.method, "path": endpoint.path,
-                         "note": endpoint.note, "response": check, **measured,
-                         **ratios(measured, result["bare"])})
+                         "note": endpoint.note, "response": check, **measured, **then_bare(measured)})
+            if endpoint.name == "services" and check.get("bytes"):
+                # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the same bare app with
+                # a body of the same size tells how much of the gap is the size of the answer.
+                size = check["bytes"]
+                sized = Endpoint("bare Flask app, same body size as services", "GET", f"/sized/{size}")
+                measured = measure(bare_server.base, sized, settings, workdir, log, bare_server)
+                result["bare_same_size"] = {"bytes": size, **measured, **then_bare(measured)}
+                rows[-1]["ratio_same_size"] = ratios(rows[-1], measured)["ratio"]
         result["server_log_tail"] = server.tail()[-1500:]
+        result["bare_runs_rps"] = [run["rps"] for run in bare_runs]
     result["endpoints"] = rows
-    services = next((r for r in rows if r["name"] == "services"), None)
-    if services and services["response"].get("bytes"):
-        # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the same bare app with a body
-        # of the same size tells how much of the gap is the size of the answer rather than the app.
-        size = services["response"]["bytes"]
-        log(f"Bare Flask app with a constant body of {size:,} bytes (the size of GET /api/services)")
-        with Server("bench.bare_app:app", env, workdir / "bare-sized.log", "/") as server:
-            sized = Endpoint("bare Flask app, same body size as services", "GET", f"/sized/{size}")
-            measured = measure(server.base, sized, settings, workdir, log, server)
-        result["bare_same_size"] = {"bytes": size, **measured}
-        services["ratio_same_size"] = ratios(services, measured)["ratio"]
     if sql and database_url:
         log("SQL without the cache (median of 20)")
         cases = analyse_sql(database_url, picks, settings.redis_url, repeats=settings.sql_repeats, log=log)
@@ -644,6 +653,13 @@ def run(database_url: str | None, settings: Settings, *, only: set[str] | None =
     if own_dir:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+def adjacent(before: dict, after: dict) -> dict:
+    """The mean of two bare runs (requests per second, latencies, CPU per request)."""
+    keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms")
+    return {k: round((before[k] + after[k]) / 2, 3) if before.get(k) is not None and after.get(k) is not None
+            else None for k in keys}
 
 
 def ratios(measured: dict, bare: dict) -> dict:
@@ -672,7 +688,7 @@ def iter_rows(result: dict) -> Iterator[dict]:
            "ratio": {"rps": 1.0, "p50": 1.0, "p95": 1.0, "p99": 1.0, "server_cpu": 1.0}}
     if result.get("bare_same_size"):
         sized = result["bare_same_size"]
-        yield {"name": f"bare Flask app, {sized['bytes']:,}-byte body", **sized, **ratios(sized, result["bare"])}
+        yield {"name": f"bare Flask app, {sized['bytes']:,}-byte body", **sized}
     yield from result.get("endpoints", [])
 
 

@@ -76,7 +76,14 @@ def test_tiny_load_run(tiny_db, tmp_path):
         assert row["rps"] > 0, row
         assert row["non2xx"] == 0 and row["socket_errors"] == 0, row
         assert row["p50_ms"] <= row["p99_ms"]
-    assert rows[2]["ratio"]["rps"] == pytest.approx(rows[2]["rps"] / rows[0]["rps"], rel=0.01)
+    # Each measured row is taken between two bare runs, and its ratio is to their mean.
+    bare_runs = result["bare_runs_rps"]
+    assert len(bare_runs) == 4 and bare_runs[0] == rows[0]["rps"]
+    assert rows[2]["bare_adjacent"]["rps"] == pytest.approx((bare_runs[0] + bare_runs[1]) / 2, rel=0.001)
+    assert rows[1]["bare_adjacent"]["rps"] == pytest.approx((bare_runs[1] + bare_runs[2]) / 2, rel=0.001)
+    assert rows[3]["bare_adjacent"]["rps"] == pytest.approx((bare_runs[2] + bare_runs[3]) / 2, rel=0.001)
+    for row in rows[1:]:
+        assert row["ratio"]["rps"] == pytest.approx(row["rps"] / row["bare_adjacent"]["rps"], rel=0.01)
     # The same-size reference: the bare app really sent a body of the catalogue's size.
     assert rows[2]["ratio_same_size"]["rps"] == pytest.approx(rows[2]["rps"] / rows[1]["rps"], rel=0.01)
     from bench import bare_app
