@@ -37,7 +37,10 @@ def throughput_chart(result: dict, path: Path, title: str | None = None) -> Path
     ax.axvline(1.0, color="#555", linestyle="--", linewidth=1)
     ax.invert_yaxis()
     ax.set_xlim(0, max(1.1, max(ratios) * 1.45))
-    ax.set_xlabel(f"throughput / bare Flask app ({bare:,.0f} req/s = 1.0); black marks: targets")
+    runs = result.get("bare_runs_rps")
+    ax.set_xlabel(f"throughput / mean of the bare app's runs just before and after the row\n(bare app: "
+                  f"{min(runs):,.0f}-{max(runs):,.0f} req/s in this run); black marks: targets" if runs else
+                  f"throughput / bare Flask app ({bare:,.0f} req/s = 1.0); black marks: targets", fontsize=9)
     settings = result.get("settings", {})
     ax.set_title(title or f"Throughput relative to a bare Flask app, {settings.get('connections', '?')} connections, "
                  f"gunicorn {settings.get('gunicorn', {}).get('workers', '?')} workers x "
