@@ -53,9 +53,12 @@ PREFIXES = ("/api/services", "/api/service-packages/", "/api/service-requests", 
 TIMEOUT = 60
 _MAX_QUERY = 512
 _MAX_PATH = 200
+_MAX_HOST = 255
 _SKIP_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"})
 # A copy larger than this is not kept in memory (it is still stored in Redis).
 _MAX_COPY = 1 << 20
+# What a copy costs beyond its strings: the objects, the dict entry (counted against the limit).
+_COPY_OVERHEAD = 1024
 
 # Stored answer (all keys expire together, TIMEOUT seconds after the answer was stored):
 #   {prefix}fm:<who>:<where>  "<tag> <versionkey>=<version> ..."  (tag: random, new for each answer)
@@ -92,6 +95,14 @@ class Copy:
     user: bytes
     headers: list[tuple[str, str]]
     body: bytes
+    stored_at: float = 0.0  # time.monotonic() when this worker made the copy
+    size: int = 0  # bytes counted against FAST_PATH_MEMORY_MB
+
+    def __post_init__(self) -> None:
+        self.stored_at = time.monotonic()
+        self.size = (_COPY_OVERHEAD + len(self.meta) + len(self.user) + len(self.body)
+                     + sum(len(name) for name in self.check) * 2  # the check list and the dict's key
+                     + sum(len(name) + len(value) for name, value in self.headers))
 
 
 def offer() -> None:
@@ -138,25 +149,28 @@ class Copies:
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Copy | None:
-        return self.items.get(key)
+        copy = self.items.get(key)
+        if copy is not None and time.monotonic() - copy.stored_at > TIMEOUT:
+            self.drop(key, copy)  # its stored answer has expired in Redis by now
+            return None
+        return copy
 
     def put(self, key: str, copy: Copy) -> None:
-        size = len(copy.body)
-        if size > min(self.limit, _MAX_COPY):
+        if copy.size > min(self.limit, _MAX_COPY):
             return
         with self.lock:
             old = self.items.pop(key, None)
-            self.size -= len(old.body) if old is not None else 0
-            while self.items and self.size + size > self.limit:
-                self.size -= len(self.items.pop(next(iter(self.items))).body)
+            self.size -= old.size if old is not None else 0
+            while self.items and self.size + copy.size > self.limit:
+                self.size -= self.items.pop(next(iter(self.items))).size
             self.items[key] = copy
-            self.size += size
+            self.size += copy.size
 
     def drop(self, key: str, copy: Copy) -> None:
         with self.lock:
             if self.items.get(key) is copy:
                 del self.items[key]
-                self.size -= len(copy.body)
+                self.size -= copy.size
 
 
 class Tally:
@@ -262,17 +276,21 @@ class FastPath:
         return self._serve(environ, start_response, copy, started)
 
     def _mget(self, names: list[str]) -> list | None:
-        """MGET on a connection of this thread's own (no pool round trip); None when Redis failed."""
+        """MGET on a connection of this thread's own (no pool round trip); None when Redis failed.
+
+        The connection is made outside the pool (the pool counts what it makes against its limit)
+        and kept after an error: it is disconnected and reconnects on its next command.
+        """
         conn = getattr(self.local, "conn", None)
         if conn is None or self.local.pid != os.getpid():
-            conn = self.local.conn = self.client.connection_pool.make_connection()
+            pool = self.client.connection_pool
+            conn = self.local.conn = pool.connection_class(**pool.connection_kwargs)
             self.local.pid = os.getpid()
         try:
             conn.send_command("MGET", *names)
             return conn.read_response()
         except (redis.RedisError, OSError) as exc:
             conn.disconnect()
-            self.local.conn = None
             cache.trip(exc)
             return None
 
@@ -284,6 +302,8 @@ class FastPath:
             return None
         query = environ.get("QUERY_STRING", "")
         if len(query) > _MAX_QUERY:
+            return None
+        if len(environ.get("HTTP_HOST", "")) > _MAX_HOST:
             return None
         cookies = environ.get("HTTP_COOKIE")
         if cookies and self.cookie in cookies:

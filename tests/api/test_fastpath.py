@@ -11,6 +11,13 @@ from flask import request_started
 from household.auth.tokens import hash_token
 
 
+@pytest.fixture(autouse=True)
+def no_copies(app):
+    """Each test starts with no worker copies (the app, and so its middleware, outlives one test)."""
+    middleware(app).copies.items.clear()
+    middleware(app).copies.size = 0
+
+
 @pytest.fixture
 def flask_runs(app):
     """Counts the requests Flask itself dispatched (a stored answer never reaches Flask)."""
@@ -207,24 +214,78 @@ def test_a_copy_never_outlives_its_stored_answer(app, market, flask_runs):
     assert "Sofa Cleaning" in [s["name"] for s in again.get_json()]
 
 
-def test_copies_are_bounded_in_bytes():
-    from household.fastpath import Copies, Copy
+def test_copies_are_bounded_in_memory():
+    from household.fastpath import TIMEOUT, Copies, Copy
 
     def copy(size: int) -> Copy:
-        return Copy(b"tag", [], [], None, b"-", [], b"x" * size)
+        return Copy(b"tag", ["hs:fm:anonymous:k", "hs:v:catalogue"], [None], None, b"-",
+                    [("Content-Type", "application/json")], b"x" * size)
 
-    copies = Copies(1000)
+    one = copy(300).size
+    assert one > 300 + 2 * len("hs:fm:anonymous:k")  # keys, headers and the objects count, not only the body
+    copies = Copies(3 * one + 10)
     for n in range(5):
         copies.put(f"k{n}", copy(300))
-    assert list(copies.items) == ["k2", "k3", "k4"] and copies.size == 900
+    assert list(copies.items) == ["k2", "k3", "k4"] and copies.size == 3 * one
     copies.put("k3", copy(100))  # a newer answer replaces the old one
-    assert list(copies.items) == ["k2", "k4", "k3"] and copies.size == 700
-    copies.put("big", copy(1001))  # larger than the whole budget: not kept
-    assert "big" not in copies.items and copies.size == 700
+    assert list(copies.items) == ["k2", "k4", "k3"] and copies.size == 2 * one + copy(100).size
+    copies.put("big", copy(3 * one))  # larger than the whole budget: not kept
+    assert "big" not in copies.items
     copies.drop("k2", copies.get("k4"))  # only the copy that was checked is dropped
     assert "k2" in copies.items
     copies.drop("k2", copies.get("k2"))
-    assert list(copies.items) == ["k4", "k3"] and copies.size == 400
+    assert list(copies.items) == ["k4", "k3"] and copies.size == one + copy(100).size
+    # A copy older than its stored answer's lifetime is dropped when next asked for.
+    old = copy(10)
+    old.stored_at -= TIMEOUT + 1
+    copies.put("old", old)
+    assert copies.get("old") is None and "old" not in copies.items
+    assert copies.size == one + copy(100).size
+    # FAST_PATH_MEMORY_MB=0 keeps none.
+    none = Copies(0)
+    none.put("k", copy(0))
+    assert none.items == {} and none.size == 0
+
+
+def test_a_long_host_header_is_not_stored(app, market, flask_runs):
+    api = market.api
+    host = ".".join(["h" * 60] * 5) + ".example"
+    for _ in range(2):
+        assert api.client.get("/api/services", headers={"Host": host}).status_code == 200
+    assert stored_keys(app, "anonymous") == [] and middleware(app).copies.items == {}
+
+
+def test_redis_failing_again_and_again_never_breaks_the_answer(app, market):
+    """Each failed check disconnects the thread's connection; nothing is used up, nothing raises."""
+    import socket
+    import threading
+
+    import redis as redis_lib
+
+    from household import cache
+
+    api = market.api
+    api.get("/api/services")
+    fast = middleware(app)
+    assert fast.copies.items
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    live, fast.client = fast.client, redis_lib.Redis.from_url(
+        f"redis://127.0.0.1:{port}/0", socket_connect_timeout=0.05, socket_timeout=0.05)
+    fast.local = threading.local()
+    try:
+        for _ in range(120):  # more than redis-py's default pool limit of 100
+            cache.reset_breaker()
+            answer = api.get("/api/services")
+            assert answer.status_code == 200 and answer.get_json()
+        assert fast._mget(["anything"]) is None
+    finally:
+        fast.client = live
+        fast.local = threading.local()
+        cache.reset_state()
+    with_redis = api.get("/api/services")
+    assert with_redis.status_code == 200
 
 
 def test_browser_sessions_and_other_methods_take_the_full_path(app, market, make_client, flask_runs):
