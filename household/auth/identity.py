@@ -5,6 +5,12 @@ profile ids). Revoking tokens (logout, block, password change) deletes those ent
 after the database commit, so a blocked user's next request finds nothing cached, goes to
 the database and is refused. If Redis cannot be told, the whole cache is dropped as soon as
 it answers again (cache.lost_invalidation).
+
+A request that read a token from the database just before a revocation was committed must not
+put its identity back after the revocation deleted it. So a revocation first leaves a marker
+(for the token, or for every token of the user) for GONE_SECONDS, and an identity is cached only
+by a script that finds no such marker; any identity cached before the marker is found and
+deleted. (While a user's marker lasts, that user's requests are identified by the database.)
 """
 
 from __future__ import annotations
@@ -24,6 +30,17 @@ from household.models import AuthToken, User
 from household.models.user import ROLE_ADMIN
 
 CACHE_SECONDS = 60
+# Longer than any request takes between reading a token from the database and caching its identity.
+GONE_SECONDS = 120
+
+# KEYS: identity, the user's set of token hashes, the token's marker, the user's marker.
+_REMEMBER = """
+if redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], 86400)
+return 1
+"""
 
 
 @dataclass
@@ -104,6 +121,14 @@ def _user_key(user_id: int) -> str:
     return f"{current_app.config['CACHE_KEY_PREFIX']}auth:user:{user_id}"
 
 
+def _gone_key(token_hash: str) -> str:
+    return f"{current_app.config['CACHE_KEY_PREFIX']}auth:gone:{token_hash}"
+
+
+def _gone_user_key(user_id: int) -> str:
+    return f"{current_app.config['CACHE_KEY_PREFIX']}auth:gone:user:{user_id}"
+
+
 def _from_cache(token_hash: str) -> Identity | None:
     raw = cache.safe(lambda: cache.redis_client().get(_key(token_hash)))
     if not raw:
@@ -128,16 +153,14 @@ def _from_cache(token_hash: str) -> Identity | None:
 
 
 def _remember(identity: Identity) -> None:
-    client = cache.redis_client()
-
-    def write():
-        pipe = client.pipeline(transaction=False)
-        pipe.set(_key(identity.token_hash), identity.to_json(), ex=CACHE_SECONDS)
-        pipe.sadd(_user_key(identity.id), identity.token_hash)
-        pipe.expire(_user_key(identity.id), 86400)
-        pipe.execute()
-
-    cache.safe(write)
+    """Cache the identity unless a revocation of its token or user has been recorded meanwhile."""
+    ext = current_app.extensions
+    script = ext.get("household_identity_remember")
+    if script is None:
+        script = ext["household_identity_remember"] = cache.redis_client().register_script(_REMEMBER)
+    keys = [_key(identity.token_hash), _user_key(identity.id), _gone_key(identity.token_hash),
+            _gone_user_key(identity.id)]
+    cache.safe(lambda: script(keys=keys, args=[identity.to_json(), CACHE_SECONDS, identity.token_hash]))
 
 
 def resolve(raw: str | None) -> Identity | None:
@@ -176,6 +199,14 @@ def _forget_after_commit(s: Session) -> None:
     client = cache.redis_client()
 
     def forget():
+        # The markers first: from now on no identity of these tokens or users is cached, and any
+        # cached before is in the user's set or under the token's key, deleted below.
+        pipe = client.pipeline(transaction=True)
+        for token_hash in hashes:
+            pipe.set(_gone_key(token_hash), 1, ex=GONE_SECONDS)
+        for user_id in users:
+            pipe.set(_gone_user_key(user_id), 1, ex=GONE_SECONDS)
+        pipe.execute()
         keys = [_key(h) for h in hashes]
         for user_id in users:
             keys.extend(_key(h.decode() if isinstance(h, bytes) else h) for h in client.smembers(_user_key(user_id)))

@@ -140,6 +140,48 @@ def test_a_revoked_caller_is_refused_at_once(app, market, flask_runs, how):
     assert refused.get_json()["error"]
 
 
+@pytest.mark.parametrize("how", ["block", "logout", "password"])
+def test_a_revocation_during_the_callers_database_lookup_is_not_undone(app, market, monkeypatch, how):
+    """A request that read the token just before a revocation committed must not cache it afterwards."""
+    import threading
+
+    from household.auth import identity, tokens
+    from tests.factories import Api
+
+    api, raw = market.api, market.alice_token
+    other = Api(app)  # the revocation comes from another client, on another thread
+
+    def revoke() -> None:
+        if how == "block":
+            assert other.put(f"/api/users/{market.alice['id']}/block", market.admin).status_code == 200
+        elif how == "logout":
+            assert other.post("/api/auth/logout", raw).status_code == 204
+        else:
+            second = other.login(market.alice["email"])
+            body = {"current_password": "correct horse battery", "new_password": "a new long passphrase 2026"}
+            assert other.post("/api/auth/password", second, json=body).status_code in (200, 204)
+
+    original, revoked = tokens.resolve, []
+
+    def read_then_revoked(token_raw):
+        token = original(token_raw)  # the token is still valid when read...
+        if token_raw == raw and not revoked:
+            revoked.append(True)  # ...and is revoked before this request caches who it is
+            worker = threading.Thread(target=revoke)
+            worker.start()
+            worker.join()
+        return token
+
+    app.extensions["household_redis"].delete(identity.key_for(app.config["CACHE_KEY_PREFIX"], hash_token(raw)))
+    monkeypatch.setattr(tokens, "resolve", read_then_revoked)
+    assert api.get("/api/service-history", raw).status_code == 200  # let in by the read before the revocation
+    monkeypatch.undo()
+    assert revoked
+    for _ in range(2):
+        refused = api.get("/api/service-history", raw)
+        assert refused.status_code == 401, refused.get_json()
+
+
 def test_an_answer_ends_when_the_identity_must_be_checked_again(app, market, flask_runs, monkeypatch):
     from household import fastpath
 
