@@ -181,7 +181,10 @@ def table(result: dict) -> str:
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in load.iter_rows(result):
         r = row["ratio"]
-        cells = [row["name"], f"{row['rps']:,.0f}", num(r["rps"], 2),
+        name = row["name"]
+        if len(row.get("rounds", [])) > 1:
+            name += " (" + " / ".join(num(k["ratio_rps"], 2) for k in row["rounds"]) + ")"
+        cells = [name, f"{row['rps']:,.0f}", num(r["rps"], 2),
                  f"{ms(row['p50_ms'])} ({num(r['p50'], 1)})", f"{ms(row['p95_ms'])} ({num(r['p95'], 1)})",
                  f"{ms(row['p99_ms'])} ({num(r['p99'], 1)})",
                  f"{num(row.get('server_cpu_ms'), 2)} ({num(r.get('server_cpu'), 1)})",
@@ -252,10 +255,14 @@ def report(result: dict) -> str:
         f"{d.get('rating_mismatches', '?')}.",
         "",
         f"Load: wrk {s['wrk_threads']} threads, {s['connections']} connections, {s['warmup_s']:.0f} s warm-up then "
-        f"{s['duration_s']:.0f} s per endpoint; gunicorn `--config gunicorn.conf.py` ({g['workers']} workers x "
+        + (f"{s['rounds']} x {s['duration_s'] / 2:.0f} s per cached endpoint and write, {s['duration_s']:.0f} s per "
+           "uncached one" if s.get("rounds", 1) > 1 else f"{s['duration_s']:.0f} s per endpoint")
+        + f"; gunicorn `--config gunicorn.conf.py` ({g['workers']} workers x "
         f"{g['threads']} threads, gthread, max_requests {g['max_requests']}), APP_ENV=production.",
         "",
-        *([f"x bare: each row against the mean of the bare app's runs right before and right after it; the "
+        *([f"x bare: each measurement against the mean of the bare app's runs right before and right after "
+           f"it; cached endpoints and writes in {s.get('rounds', 1)} rounds of {s['duration_s'] / 2:.0f} s, "
+           "showing the round with the median ratio (the rounds' ratios in brackets after the name); the "
            f"bare app ran {len(runs)} times in this run, at {min(runs):,.0f} to {max(runs):,.0f} req/s. The "
            "bare row is its first run.", ""] if (runs := result.get("bare_runs_rps")) else []),
         table(result),
@@ -297,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-soak", action="store_true", help="do not run the soak (python -m bench.soak)")
     parser.add_argument("--soak-seconds", type=float, default=300.0, help="length of the soak (300)")
     parser.add_argument("--only", action="append", help="endpoint name or path (repeatable)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint (10)")
+    parser.add_argument("--duration", type=float, default=10.0,
+                        help="seconds per endpoint (10): uncached ones in one run, others in rounds of half of it")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (endpoint, bare app) per repeatable endpoint; the median ratio is kept (3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per endpoint (2)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
@@ -354,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== Load benchmark ({args.connections} connections, {args.duration:.0f} s per endpoint) ==",
               flush=True)
         settings = load.Settings(args.connections, args.threads, args.duration, args.warmup, args.redis_url,
-                                 max_load=args.max_load, quiet_timeout=args.wait_quiet)
+                                 max_load=args.max_load, quiet_timeout=args.wait_quiet, rounds=args.rounds)
         measured = load.run(database_url, settings, only=set(args.only) if args.only else None,
                             sql=not args.no_sql, log=lambda m: print(m, flush=True))
         result.update(measured)
