@@ -74,6 +74,15 @@ def redis_ok() -> bool:
     return True
 
 
+# Set for this long after a flush: no identity is cached meanwhile (household.auth.identity), since
+# the flush may have dropped revocation markers along with everything else.
+FLUSHED_SECONDS = 120
+
+
+def flushed_key() -> str:
+    return f"{_prefix()}flushed"
+
+
 def safe(fn: Callable[[], Any], default: Any = None) -> Any:
     """Run a Redis operation; on failure trip the breaker and return `default`.
 
@@ -85,6 +94,7 @@ def safe(fn: Callable[[], Any], default: Any = None) -> Any:
     try:
         if _state.get("flush_pending"):
             cache.clear()
+            redis_client().set(flushed_key(), 1, ex=FLUSHED_SECONDS)
             _state["flush_pending"] = False
         return fn()
     except (redis.RedisError, OSError) as exc:

@@ -11,6 +11,8 @@ put its identity back after the revocation deleted it. So a revocation first lea
 (for the token, or for every token of the user) for GONE_SECONDS, and an identity is cached only
 by a script that finds no such marker; any identity cached before the marker is found and
 deleted. (While a user's marker lasts, that user's requests are identified by the database.)
+A flush after a lost invalidation drops the markers too, so for two minutes after it no identity
+is cached at all (household.cache.FLUSHED_SECONDS).
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ CACHE_SECONDS = 60
 # Longer than any request takes between reading a token from the database and caching its identity.
 GONE_SECONDS = 120
 
-# KEYS: identity, the user's set of token hashes, the token's marker, the user's marker.
+# KEYS: identity, the user's set of token hashes, the token's marker, the user's marker, and the
+# marker of a recent flush (which may have dropped the others).
 _REMEMBER = """
-if redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then return 0 end
+if redis.call('EXISTS', KEYS[3], KEYS[4], KEYS[5]) > 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], 86400)
@@ -159,7 +162,7 @@ def _remember(identity: Identity) -> None:
     if script is None:
         script = ext["household_identity_remember"] = cache.redis_client().register_script(_REMEMBER)
     keys = [_key(identity.token_hash), _user_key(identity.id), _gone_key(identity.token_hash),
-            _gone_user_key(identity.id)]
+            _gone_user_key(identity.id), cache.flushed_key()]
     cache.safe(lambda: script(keys=keys, args=[identity.to_json(), CACHE_SECONDS, identity.token_hash]))
 
 
