@@ -144,12 +144,13 @@ return versions
 """
 
 
-def _read_script():
+def script(name: str, source: str):
+    """A Lua script registered once per app (redis-py sends EVALSHA, and the source if Redis lost it)."""
     ext = current_app.extensions
-    script = ext.get("household_cache_read")
-    if script is None:
-        script = ext["household_cache_read"] = redis_client().register_script(_READ_SCRIPT)
-    return script
+    found = ext.get(f"household_script_{name}")
+    if found is None:
+        found = ext[f"household_script_{name}"] = redis_client().register_script(source)
+    return found
 
 
 def _record_deps(version_keys: list[str], versions: list[int] | None) -> None:
@@ -169,7 +170,7 @@ def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], ti
     """Return the cached value for `key` under the current versions of `namespaces`, or compute it."""
     prefix = _prefix()
     version_keys = [f"{prefix}v:{ns}" for ns in namespaces]
-    found = safe(lambda: _read_script()(keys=version_keys, args=[f"{prefix}c:", *namespaces, key]))
+    found = safe(lambda: script("cache_read", _READ_SCRIPT)(keys=version_keys, args=[f"{prefix}c:", *namespaces, key]))
     if found is None:
         _record_deps(version_keys, None)
         return compute()

@@ -157,10 +157,7 @@ def _from_cache(token_hash: str) -> Identity | None:
 
 def _remember(identity: Identity) -> None:
     """Cache the identity unless a revocation of its token or user has been recorded meanwhile."""
-    ext = current_app.extensions
-    script = ext.get("household_identity_remember")
-    if script is None:
-        script = ext["household_identity_remember"] = cache.redis_client().register_script(_REMEMBER)
+    script = cache.script("identity_remember", _REMEMBER)
     keys = [_key(identity.token_hash), _user_key(identity.id), _gone_key(identity.token_hash),
             _gone_user_key(identity.id), cache.flushed_key()]
     cache.safe(lambda: script(keys=keys, args=[identity.to_json(), CACHE_SECONDS, identity.token_hash]))
