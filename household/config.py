@@ -23,6 +23,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 class ConfigError(RuntimeError):
     """Raised when the environment describes a configuration that must not run."""
 
@@ -65,6 +70,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 60,
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hs:"),
+        # How long Redis is trusted before the database is asked again whether an invalidation
+        # was lost (household.cache); a write that loses one waits at most this long.
+        "CACHE_LEASE_SECONDS": _float("CACHE_LEASE_SECONDS", 2.0),
         # Mail
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int("MAIL_PORT", 1025),
@@ -102,8 +110,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hs:") + "rl",
+        # Login (household/auth/limits.py): every attempt per address; failures per account and address
+        # (or per trusted device); failures per account from untrusted clients, a ceiling kept above what
+        # one address may reach alone (40 an hour) so that only a spread attack meets it.
         "RATELIMIT_LOGIN_IP": os.environ.get("RATELIMIT_LOGIN_IP", "30 per minute"),
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per minute;40 per hour"),
+        "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "10 per minute;40 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT_CEILING": os.environ.get("RATELIMIT_LOGIN_ACCOUNT_CEILING", "200 per hour"),
         "RATELIMIT_REGISTER_IP": os.environ.get("RATELIMIT_REGISTER_IP", "20 per hour"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # Hot GETs answered from finished answers in Redis before Flask runs (household/fastpath.py).

@@ -59,6 +59,10 @@ class LoginArgs(StrictSchema):
 class LoginResponse(ma.Schema):
     token = fields.String()
     user = fields.Nested(UserSchema)
+    device_token = fields.String(
+        metadata={"description": f"Send it back as {limits.DEVICE_HEADER} on later logins to this account "
+                  "(browsers get it as the hs_device cookie): other people's failed logins never lock it out."}
+    )
 
 
 class CsrfResponse(ma.Schema):
@@ -105,16 +109,21 @@ class RegisterProfessional(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     @limits.login_per_address
-    @limits.login_per_account
+    @limits.login_failures_per_address
+    @limits.login_failures_per_account
+    @limits.login_failures_per_device
     @blp.arguments(LoginArgs())
     @blp.response(200, LoginResponse)
     @blp.alt_response(401, schema=ErrorSchema, description="Wrong email or password")
     @blp.alt_response(403, schema=ErrorSchema, description="Account blocked")
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts (see Retry-After)")
+    @blp.doc(parameters=[limits.DEVICE_HEADER_DOC])
     def post(self, data):
-        """Log in (any role): returns a bearer token and sets a session cookie."""
+        """Log in (any role): returns a bearer token and a device token, and sets a session cookie."""
         try:
             user = accounts.authenticate(db.session, data["email"], data["password"])
         except (NotAuthenticated, Forbidden) as exc:
+            limits.record_failure()
             db.session.rollback()
             log("login_failed", "user", actor_id=None, email=data["email"][:254], status=exc.status)
             db.session.commit()
@@ -126,7 +135,7 @@ class Login(MethodView):
         session.clear()
         session[SESSION_KEY] = raw
         session.permanent = False
-        return {"token": raw, "user": user}
+        return {"token": raw, "user": user, "device_token": limits.trust_device(data["email"])}
 
 
 @blp.route("/logout")
