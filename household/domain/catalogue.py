@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from household.domain.errors import Conflict, InvalidInput, NotFound
+from household.domain.names import clean_name, name_key
 from household.domain.users import escape_like
 from household.models import Professional, Service, User, utcnow
 from household.models.user import APPROVAL_APPROVED
@@ -45,6 +46,7 @@ def service_search(q: str | None = None, location: str | None = None, pin_code: 
 
 
 def live_service(s: Session, service_id: int) -> Service:
+    """A service still in the catalogue, or 404."""
     service = s.execute(
         select(Service).where(Service.id == service_id, Service.deleted_at.is_(None))
     ).scalar_one_or_none()
@@ -53,8 +55,9 @@ def live_service(s: Session, service_id: int) -> Service:
     return service
 
 
-def _name_taken(s: Session, name: str, except_id: int | None = None) -> bool:
-    stmt = select(Service.id).where(func.lower(Service.name) == name.lower(), Service.deleted_at.is_(None))
+def _name_taken(s: Session, key: str, except_id: int | None = None) -> bool:
+    # The friendly early answer; the unique index on name_key is what holds under races.
+    stmt = select(Service.id).where(Service.name_key == key, Service.deleted_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(Service.id != except_id)
     return s.execute(stmt).first() is not None
@@ -63,16 +66,18 @@ def _name_taken(s: Session, name: str, except_id: int | None = None) -> bool:
 def _commit_unique(s: Session) -> None:
     try:
         s.commit()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a live service with the same name_key committed first
         s.rollback()
         raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]}) from exc
 
 
 def create_service(s: Session, data: dict) -> Service:
-    if _name_taken(s, data["name"]):
+    """Add a service; 409 when a live one has the same name however typed (case, look-alikes)."""
+    name = clean_name(data["name"], "name")
+    if _name_taken(s, name_key(name)):
         raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
     service = Service(
-        name=data["name"],
+        name=name,
         price=data["price"],
         description=data.get("description") or "",
         time_required=data["time_required"],
@@ -83,11 +88,14 @@ def create_service(s: Session, data: dict) -> Service:
 
 
 def update_service(s: Session, service_id: int, data: dict) -> Service:
+    """Change a live service's fields; a new name is cleaned and must be free (409) like a new service's."""
     service = live_service(s, service_id)
     if not data:
         raise InvalidInput("Nothing to change: send at least one of name, price, description, time_required.")
-    if "name" in data and _name_taken(s, data["name"], except_id=service.id):
-        raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
+    if "name" in data:
+        data = {**data, "name": clean_name(data["name"], "name")}
+        if _name_taken(s, name_key(data["name"]), except_id=service.id):
+            raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
     for key in ("name", "price", "description", "time_required"):
         if key in data:
             setattr(service, key, data[key] if data[key] is not None or key != "description" else "")

@@ -70,3 +70,47 @@ def test_concurrent_registration_same_email(app):
     data = customer_payload(email="race@example.com")
     codes = race(app, [lambda a: a.post("/api/auth/register/customer", json=data)] * RACERS)
     assert sorted(codes) == [201] + [409] * (RACERS - 1)
+
+
+
+CASES = [
+    "gas stove repair", "Gas stove repair", "GAS STOVE REPAIR", "Gas Stove Repair",
+    "gAS sTOVE rEPAIR", "Gas Stove REPAIR", "GAS stove repair", "gas STOVE repair",
+]
+
+
+@pytest.fixture
+def checks_meet(monkeypatch):
+    """Every racer passes the catalogue's name check before any of them writes: the widest race."""
+    from household.domain import catalogue
+
+    barrier = threading.Barrier(len(CASES))
+    checked = catalogue._name_taken
+
+    def name_taken(*args, **kwargs):
+        taken = checked(*args, **kwargs)
+        barrier.wait(10)
+        return taken
+
+    monkeypatch.setattr(catalogue, "_name_taken", name_taken)
+
+
+def test_concurrent_creates_of_one_name_in_different_cases(app, market, checks_meet):
+    def create(name):
+        return lambda a: a.post("/api/services", market.admin, json={"name": name, "price": 100, "time_required": 30})
+
+    codes = race(app, [create(name) for name in CASES])
+    assert sorted(codes) == [201] + [409] * (len(CASES) - 1)
+    listed = [s["name"].casefold() for s in market.api.get("/api/services").get_json()]
+    assert listed.count("gas stove repair") == 1
+
+
+def test_concurrent_renames_to_one_name_in_different_cases(app, market, checks_meet):
+    from tests.factories import make_service
+
+    ids = [make_service(app, f"Old name {i}") for i in range(len(CASES))]
+    codes = race(
+        app,
+        [lambda a, i=i, n=n: a.put(f"/api/services/{i}", market.admin, json={"name": n}) for i, n in zip(ids, CASES, strict=True)],
+    )
+    assert sorted(codes) == [200] + [409] * (len(CASES) - 1)

@@ -232,3 +232,73 @@ def test_list_queries_do_not_grow_with_rows(app, market, count_queries):
     assert len(resp.get_json()) == 10
     assert many.count <= few.count + 1, many.statements
     assert many_packages.count <= few_packages.count + 1, many_packages.statements
+
+
+# --- one name, however it is typed --------------------------------------------------------------
+
+
+def _service_body(name: str) -> dict:
+    return {"name": name, "price": 100, "description": "", "time_required": 30}
+
+
+def test_the_database_refuses_a_live_name_differing_only_by_case(app, market):
+    from sqlalchemy.exc import IntegrityError
+
+    from household.extensions import db
+    from household.models import Service, utcnow
+
+    with app.app_context():
+        db.session.add(Service(name="PLUMBING REPAIR", price=1, time_required=5))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        # A deleted service keeps its name out of the index: the name is free for a new one.
+        old = db.session.get(Service, market.plumbing)
+        old.deleted_at = utcnow()
+        db.session.commit()
+        db.session.add(Service(name="plumbing repair", price=1, time_required=5))
+        db.session.commit()
+        db.session.add(Service(name="Plumbing Repair", price=1, time_required=5))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_a_create_that_passed_the_check_still_gets_409(market, monkeypatch):
+    # What a racing create sees: the other one committed after this one's check.
+    from household.domain import catalogue
+
+    monkeypatch.setattr(catalogue, "_name_taken", lambda *a, **k: False)
+    err = assert_error(market.api.post("/api/services", market.admin, json=_service_body("PLUMBING repair")), 409, "name")
+    assert err["message"] == catalogue.DUPLICATE_NAME
+    renamed = market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": "plumbing REPAIR"})
+    assert_error(renamed, 409, "name")
+    assert names(market.api.get("/api/services")) == ["Home Deep Cleaning", "Plumbing Repair"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["\uff30lumbing Repair", "Plumbing\u00a0Repair", "plumbing  repair", "Plumbing Repair\u200b",
+     "\ufeffPLUMBING REPAIR", "Plumbing\tRepair", "Plumb\u00ading Repair"],
+)
+def test_look_alike_names_are_duplicates(market, typed):
+    assert_error(market.api.post("/api/services", market.admin, json=_service_body(typed)), 409, "name")
+    assert_error(market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": typed}), 409, "name")
+    assert names(market.api.get("/api/services")) == ["Home Deep Cleaning", "Plumbing Repair"]
+
+
+def test_names_are_stored_clean(market):
+    resp = market.api.post("/api/services", market.admin, json=_service_body(" Gas\u00a0 Stove\u200b  \uff32epair "))
+    assert resp.status_code == 201 and resp.get_json()["name"] == "Gas Stove Repair"
+    resp = market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": "Deep\u3000Cleaning\u2060"})
+    assert resp.status_code == 200 and resp.get_json()["name"] == "Deep Cleaning"
+    # Renaming to the same name in another form is not a clash with itself.
+    resp = market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": "DEEP CLEANING"})
+    assert resp.status_code == 200 and resp.get_json()["name"] == "DEEP CLEANING"
+
+
+@pytest.mark.parametrize("typed", ["\u200b\u200b\u200b", "A\u200b\u200b", "\ufdfa" * 10])
+def test_names_that_cleaning_empties_or_stretches_are_refused(market, typed):
+    # Nothing visible left, or NFKC makes it longer than the column (U+FDFA becomes 18 letters).
+    assert_error(market.api.post("/api/services", market.admin, json=_service_body(typed)), 422, "name")
+    assert_error(market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": typed}), 422, "name")
