@@ -53,9 +53,14 @@ def Phone(**kwargs) -> PhoneNumber:  # noqa: N802
 
 
 class Email(fields.Email):
+    """An email address in the one form accounts store and compare (household.domain.names)."""
+
     def _deserialize(self, value, attr, data, **kwargs):
+        from household.domain.names import normalise_email
+
         if isinstance(value, str):
-            value = value.strip().lower()
+            # Before validation: a pasted zero-width space or a fullwidth letter is the same account.
+            value = normalise_email(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 

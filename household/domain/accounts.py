@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from household.auth.passwords import hash_password, needs_rehash, verify_password
 from household.auth.tokens import revoke_all
 from household.domain.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from household.domain.names import clean_name, normalise_email
 from household.models import Customer, Professional, Role, Service, User, utcnow
 from household.models.user import (
     APPROVAL_APPROVED,
@@ -41,17 +42,19 @@ def _role(s: Session, name: str) -> Role:
 
 
 def email_taken(s: Session, email: str) -> bool:
-    return s.execute(select(User.id).where(User.email == email.lower())).first() is not None
+    """True when an account has this email, in whatever form it is typed (household.domain.names)."""
+    return s.execute(select(User.id).where(User.email == normalise_email(email))).first() is not None
 
 
 def _new_user(s: Session, data: dict, role: str) -> User:
-    email = data["email"].strip().lower()
+    email = normalise_email(data["email"])
+    name = clean_name(data["name"], "name")
     if email_taken(s, email):
         raise Conflict(DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
     user = User(
         email=email,
         password_hash=hash_password(data["password"]),
-        name=data["name"],
+        name=name,
         phone=data["phone"],
         active=True,
     )
@@ -69,6 +72,7 @@ def _commit_new(s: Session) -> None:
 
 
 def register_customer(s: Session, data: dict) -> User:
+    """A new customer account; 409 when the email (normalised) is taken."""
     user = _new_user(s, data, ROLE_CUSTOMER)
     user.customer = Customer(address=data["address"], pin_code=data["pin_code"], location=data.get("location"))
     _commit_new(s)
@@ -82,6 +86,7 @@ def live_service(s: Session, service_id: int) -> Service | None:
 
 
 def register_professional(s: Session, data: dict) -> User:
+    """A new professional account, pending approval; 409 when the email (normalised) is taken."""
     if live_service(s, data["service_id"]) is None:
         raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
     user = _new_user(s, data, ROLE_PROFESSIONAL)
@@ -101,7 +106,7 @@ def register_professional(s: Session, data: dict) -> User:
 
 def authenticate(s: Session, email: str, password: str) -> User:
     """The user with these credentials; 401 for any mismatch, 403 when blocked."""
-    user = s.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         raise NotAuthenticated("Wrong email or password.")
@@ -139,6 +144,8 @@ def update_profile(s: Session, user: User, data: dict) -> User:
     refused = sorted(set(data) - allowed)
     if refused:
         raise InvalidInput(fields={f: ["This field cannot be changed here."] for f in refused})
+    if "name" in data:
+        data = {**data, "name": clean_name(data["name"], "name")}
     for key, value in data.items():
         target = user if key in ("name", "phone") else profile
         setattr(target, key, value)
@@ -186,7 +193,7 @@ def ensure_admin(s: Session, email: str, password: str | None, reset: bool = Fal
     admin = s.execute(
         select(User).join(User.roles).where(Role.name == ROLE_ADMIN).order_by(User.id)
     ).scalars().first()
-    email = email.strip().lower()
+    email = normalise_email(email)
     if admin is None:
         if not password:
             raise InvalidInput("ADMIN_PASSWORD must be set to create the admin account.")

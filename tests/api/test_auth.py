@@ -349,3 +349,33 @@ def test_reads_do_not_rewrite_the_session_cookie(app, api):
         resp = browser.get(path)
         assert resp.status_code == 200
         assert "Set-Cookie" not in resp.headers, path
+
+
+# --- look-alike emails and names ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["priya@example.com\u200b", "\uff50riya@example.com", "\ufeffPriya@Example.com", "priya@example.com\u00a0"]
+)
+def test_a_look_alike_email_is_the_same_account(app, api, typed):
+    api.register_customer(email="priya@example.com")
+    before = user_count(app)
+    err = assert_error(api.post("/api/auth/register/customer", json=customer_payload(email=typed)), 409, "email")
+    assert err["fields"]["email"] == ["An account with this email already exists."]
+    assert user_count(app) == before
+    resp = api.post("/api/auth/login", json={"email": typed, "password": PASSWORD})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["user"]["email"] == "priya@example.com"
+
+
+def test_emails_and_names_are_stored_normalised(app, api):
+    data = customer_payload(email="\uff21sha@Example.com\u200b", name=" Asha\u00a0\u00a0Rao\u200b ")
+    resp = api.post("/api/auth/register/customer", json=data)
+    assert resp.status_code == 201, resp.get_json()
+    user = resp.get_json()["user"]
+    assert user["email"] == "asha@example.com" and user["name"] == "Asha Rao"
+    token = api.login("asha@example.com")
+    resp = api.patch("/api/auth/me", token, json={"name": "Asha\u3000 Rao\u2060 Iyer"})
+    assert resp.get_json()["user"]["name"] == "Asha Rao Iyer"
+    assert_error(api.patch("/api/auth/me", token, json={"name": "\u200b\u200b\u200b"}), 422, "name")
+    assert_error(api.post("/api/auth/register/customer", json=customer_payload(name="\u2060\u2060")), 422, "name")
