@@ -9,19 +9,27 @@ short circuit-breaker avoids paying a connection timeout on each request.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import redis
 from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
-from household.extensions import cache
+from household.extensions import cache, db
+from household.models import CacheState
 
 log = logging.getLogger("household.cache")
 
 _BREAK_SECONDS = 2.0
-_state = {"down_until": 0.0, "flush_pending": False}
+_state = {"down_until": 0.0}
+_renewing = threading.Lock()
 
 
 def init_cache(app: Flask) -> None:
@@ -33,6 +41,7 @@ def init_cache(app: Flask) -> None:
     app.extensions["household_redis"] = redis.Redis.from_url(
         app.config["REDIS_URL"], socket_connect_timeout=0.25, socket_timeout=0.5, health_check_interval=30
     )
+    app.after_request(_hold_answer)
 
 
 def redis_client() -> redis.Redis:
@@ -51,8 +60,8 @@ def trip(exc: Exception) -> None:
 
 
 def usable() -> bool:
-    """Redis may be used now: the breaker is closed and no lost invalidation waits to be applied."""
-    return _available() and not _state["flush_pending"]
+    """Redis may be used now (the breaker is closed)."""
+    return _available()
 
 
 def reset_breaker() -> None:
@@ -60,8 +69,8 @@ def reset_breaker() -> None:
 
 
 def reset_state() -> None:
-    """Forget breaker and pending-flush state (a fresh process; used by the tests)."""
-    _state.update(down_until=0.0, flush_pending=False)
+    """Forget the breaker's state (a fresh process; used by the tests)."""
+    _state.update(down_until=0.0)
 
 
 def redis_ok() -> bool:
@@ -83,28 +92,165 @@ def flushed_key() -> str:
     return f"{_prefix()}flushed"
 
 
-def safe(fn: Callable[[], Any], default: Any = None) -> Any:
-    """Run a Redis operation; on failure trip the breaker and return `default`.
+_DOWN = object()
 
-    If an invalidation was lost while Redis was unreachable, everything cached is dropped
-    first, so nothing written before the outage can be served after it.
-    """
+
+def safe(fn: Callable[[], Any], default: Any = None) -> Any:
+    """Run a Redis operation; on failure trip the breaker and return `default`."""
     if not _available():
         return default
     try:
-        if _state.get("flush_pending"):
-            cache.clear()
-            redis_client().set(flushed_key(), 1, ex=FLUSHED_SECONDS)
-            _state["flush_pending"] = False
         return fn()
     except (redis.RedisError, OSError) as exc:
         trip(exc)
         return default
 
 
+# --- Trusting Redis: leases, and invalidations that could not reach it ---------------------------
+#
+# A write commits to the database and then deletes or outdates what Redis holds about it. When
+# Redis cannot be reached at that moment, the stale entries stay there, and every process that
+# reads them after Redis answers again would serve them: an identity of a token just logged out,
+# an answer built before a price changed. Remembering the loss in the process that lost it is not
+# enough (the other processes never hear of it), so:
+#
+# - the loss is counted in the database (CacheState.lost), which every process reads;
+# - nothing read from Redis is used without a lease: a key that lives CACHE_LEASE_SECONDS, granted
+#   in the same row update that reads the count of losses, and set only once Redis has dropped
+#   everything it held from before the losses counted there ("applied" keeps the count dealt with);
+# - the write that lost an invalidation reads, in the update that counts its loss, the end of the
+#   latest lease granted before, and holds its answer until then (household.cache._hold_answer).
+# So once the answer of a logout, a block or a price change has been sent, no process trusts an
+# entry Redis held before it. The lease's value is the cache's epoch, a random word that changes
+# with each flush; every cached value's key and every stored answer's dependencies carry it, so an
+# answer computed before a flush and written after it is never read.
+
+_LEASE_MARGIN = 0.25  # for clocks of different hosts and the lease's own round trip
+
+# KEYS: applied, epoch, lease. ARGV: losses counted in the database, the lease's end (Unix ms),
+# a new epoch in case there is none. False: a loss not yet dealt with (flush first).
+_RENEW = """
+local applied = redis.call('GET', KEYS[1])
+if applied and applied ~= ARGV[1] then return false end
+if not applied then redis.call('SET', KEYS[1], ARGV[1]) end
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('SET', KEYS[2], epoch)
+end
+redis.call('SET', KEYS[3], epoch, 'PXAT', ARGV[2])
+return epoch
+"""
+
+
+def lease_key() -> str:
+    return f"{_prefix()}lease"
+
+
+def _lease_seconds() -> float:
+    return float(current_app.config["CACHE_LEASE_SECONDS"])
+
+
+def _upsert(values: dict, changes: dict):
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(CacheState).values({"id": 1, "lost": 0, "lease_until_ms": 0, **values})
+    return stmt.on_conflict_do_update(index_elements=[CacheState.id], set_=changes)
+
+
+def _grant(ends_ms: int) -> int:
+    """Record a lease ending at `ends_ms` and return the losses counted so far (one row update)."""
+    later = case((CacheState.lease_until_ms < ends_ms, ends_ms), else_=CacheState.lease_until_ms)
+    stmt = _upsert({"lease_until_ms": ends_ms}, {"lease_until_ms": later}).returning(CacheState.lost)
+    with db.engine.begin() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def _count_loss() -> int:
+    """Count a lost invalidation and return the end (Unix ms) of the latest lease granted before it."""
+    stmt = _upsert({"lost": 1}, {"lost": CacheState.lost + 1}).returning(CacheState.lease_until_ms)
+    with db.engine.begin() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def renew() -> str | None:
+    """Let Redis be trusted for one more lease and return the cache's epoch (None: not now).
+
+    A fresh Redis (no "applied" count) holds nothing from before, so it is trusted as it is.
+    """
+    prefix = _prefix()
+    keys = [f"{prefix}applied", f"{prefix}epoch", lease_key()]
+    with _renewing:
+        for _ in range(2):
+            ends_ms = int((time.time() + _lease_seconds()) * 1000)
+            try:
+                lost = _grant(ends_ms)
+            except SQLAlchemyError:
+                log.exception("Could not grant a cache lease")
+                return None
+            args = [lost, ends_ms, os.urandom(8).hex()]
+            epoch = safe(lambda args=args: script("cache_renew", _RENEW)(keys=keys, args=args), default=_DOWN)
+            if epoch is _DOWN:
+                return None
+            if epoch is not None:
+                return epoch.decode() if isinstance(epoch, bytes) else epoch
+            if not safe(lambda lost=lost: (_flush(lost), True)[1], default=False):
+                return None
+    return None
+
+
+def _flush(lost: int) -> None:
+    """Drop everything cached (rate-limit counters excepted), then record `lost` as dealt with."""
+    client = redis_client()
+    prefix = _prefix()
+    # The marker first, so no identity is cached while the revocation markers are being dropped.
+    client.set(flushed_key(), 1, ex=FLUSHED_SECONDS)
+    keep = (f"{prefix}rl", flushed_key())
+    batch: list[bytes] = []
+    for name in client.scan_iter(match=f"{prefix}*", count=1000):
+        if not name.decode(errors="replace").startswith(keep):
+            batch.append(name)
+        if len(batch) >= 1000:
+            client.delete(*batch)
+            batch.clear()
+    if batch:
+        client.delete(*batch)
+    client.set(f"{prefix}applied", lost)
+    log.warning("Cache dropped: an invalidation had not reached Redis (%d counted)", lost)
+
+
 def lost_invalidation() -> None:
-    """Record that an invalidation could not reach Redis (see `safe`)."""
-    _state["flush_pending"] = True
+    """An invalidation could not reach Redis: count it where every process looks, then wait out the leases.
+
+    In a request the wait happens just before the answer leaves (several losses share one wait);
+    elsewhere (jobs) it happens here. With no lease live (Redis gone for longer than one), there
+    is nothing to wait for.
+    """
+    try:
+        lease_until = _count_loss() / 1000
+    except SQLAlchemyError:
+        # The database is unreachable too: the change itself did not get through either.
+        log.exception("Could not record a lost cache invalidation")
+        return
+    if lease_until <= time.time() - _LEASE_MARGIN:
+        return
+    until = lease_until + _LEASE_MARGIN
+    if has_request_context():
+        g.cache_hold_until = max(g.get("cache_hold_until", 0.0), until)
+    else:
+        _sleep_until(until)
+
+
+def _sleep_until(until: float) -> None:
+    left = until - time.time()
+    if left > 0:
+        time.sleep(left)
+
+
+def _hold_answer(response):
+    until = g.pop("cache_hold_until", None)
+    if until is not None:
+        _sleep_until(until)
+    return response
 
 
 def _prefix() -> str:
@@ -130,17 +276,22 @@ def bump(*namespaces: str) -> None:
         lost_invalidation()
 
 
-# One round trip for a cached read: the namespaces' versions and the value stored under them.
-# KEYS: the version keys; ARGV[1]: "<prefix>c:", ARGV[2..n+1]: the namespaces, ARGV[n+2]: the key.
+# One round trip for a cached read: the lease, the namespaces' versions and the value stored under them.
+# KEYS[1]: the lease, KEYS[2..n+1]: the version keys; ARGV[1]: "<prefix>c:", ARGV[2..n+1]: the
+# namespaces, ARGV[n+2]: the key. False: no lease (renew it first).
 _READ_SCRIPT = """
-local versions = redis.call('MGET', unpack(KEYS))
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then return false end
+local versions = redis.call('MGET', unpack(KEYS, 2))
 local parts = {}
-for i, ns in ipairs(KEYS) do
+for i = 1, #versions do
   parts[i] = ARGV[i + 1] .. (versions[i] or '0')
 end
-local full = ARGV[1] .. table.concat(parts, ':') .. ':' .. ARGV[#ARGV]
-versions[#versions + 1] = redis.call('GET', full)
-return versions
+local full = ARGV[1] .. epoch .. ':' .. table.concat(parts, ':') .. ':' .. ARGV[#ARGV]
+local found = {epoch}
+for i = 1, #versions do found[i + 1] = versions[i] or '0' end
+found[#found + 1] = redis.call('GET', full)
+return found
 """
 
 
@@ -153,34 +304,41 @@ def script(name: str, source: str):
     return found
 
 
-def _record_deps(version_keys: list[str], versions: list[int] | None) -> None:
-    """Remember which versions this request's answer was built from (see household.fastpath)."""
+def _record_deps(keys: list[str], values: list | None) -> None:
+    """Remember the lease and versions this request's answer was built from (see household.fastpath)."""
     if not has_request_context():
         return
-    if versions is None:
+    if values is None:
         g.cache_deps = None  # served without the cache: nothing to offer
         return
     deps = g.get("cache_deps", {})
     if deps is not None:
-        deps.update(zip(version_keys, versions, strict=True))
+        deps.update(zip(keys, values, strict=True))
         g.cache_deps = deps
 
 
 def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], timeout: int = 60) -> Any:
     """Return the cached value for `key` under the current versions of `namespaces`, or compute it."""
     prefix = _prefix()
-    version_keys = [f"{prefix}v:{ns}" for ns in namespaces]
-    found = safe(lambda: script("cache_read", _READ_SCRIPT)(keys=version_keys, args=[f"{prefix}c:", *namespaces, key]))
-    if found is None:
-        _record_deps(version_keys, None)
+    keys = [lease_key(), *(f"{prefix}v:{ns}" for ns in namespaces)]
+
+    def read():
+        return script("cache_read", _READ_SCRIPT)(keys=keys, args=[f"{prefix}c:", *namespaces, key])
+
+    found = safe(read, default=_DOWN)
+    if found is None and renew() is not None:
+        found = safe(read, default=_DOWN)
+    if found is None or found is _DOWN:
+        _record_deps(keys, None)
         return compute()
-    versions = [int(v or 0) for v in found[:-1]]
-    _record_deps(version_keys, versions)
+    epoch = found[0].decode()
+    versions = [int(v) for v in found[1:-1]]
+    _record_deps(keys, [epoch, *versions])
     if found[-1] is not None:
         value = cache.cache.serializer.loads(found[-1])
         if value is not None:
             return value
-    full_key = "c:" + ":".join(f"{ns}{v}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
+    full_key = f"c:{epoch}:" + ":".join(f"{ns}{v}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
     value = compute()
     safe(lambda: cache.set(full_key, value, timeout=timeout))
     return value

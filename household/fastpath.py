@@ -25,7 +25,7 @@ A worker without a copy asks Redis for the stored answer with one script call, w
 same checks and returns the body as well.
 
 Anything else (browser sessions with the cookie, other methods, other paths, Redis down or a
-lost invalidation pending, an answer that set a cookie) takes the full path unchanged.
+no lease to trust Redis (household.cache), an answer that set a cookie) takes the full path unchanged.
 """
 
 from __future__ import annotations

@@ -117,3 +117,12 @@ class Api:
             assert r.status_code == 200, r.get_json()
             user = r.get_json()
         return user, self.login(data["email"], data["password"])
+
+
+def lose_an_invalidation(app) -> None:
+    """As if a write had not reached Redis and the lease then ran out: the next renewal empties Redis."""
+    from household import cache
+
+    with app.app_context():
+        cache._count_loss()
+        app.extensions["household_redis"].delete(cache.lease_key())

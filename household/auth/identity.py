@@ -3,8 +3,9 @@
 A resolved token is remembered in Redis for a minute as a small Identity (user id, roles,
 profile ids). Revoking tokens (logout, block, password change) deletes those entries right
 after the database commit, so a blocked user's next request finds nothing cached, goes to
-the database and is refused. If Redis cannot be told, the whole cache is dropped as soon as
-it answers again (cache.lost_invalidation).
+the database and is refused. If Redis cannot be told, the loss is counted in the database and
+no process trusts Redis again before it has been emptied (household.cache: leases); a cached
+identity is only used under a lease.
 
 A request that read a token from the database just before a revocation was committed must not
 put its identity back after the revocation deleted it. So a revocation first leaves a marker
@@ -133,7 +134,16 @@ def _gone_user_key(user_id: int) -> str:
 
 
 def _from_cache(token_hash: str) -> Identity | None:
-    raw = cache.safe(lambda: cache.redis_client().get(_key(token_hash)))
+    client = cache.redis_client()
+    found = cache.safe(lambda: client.mget(cache.lease_key(), _key(token_hash)))
+    if not found:
+        return None
+    lease, raw = found
+    if lease is None:
+        # Renewing may first drop everything Redis holds (a lost invalidation): read again after it.
+        if cache.renew() is None:
+            return None
+        raw = cache.safe(lambda: client.get(_key(token_hash)))
     if not raw:
         return None
     data = json.loads(raw)

@@ -9,6 +9,7 @@ from household.models.activity import (
     ReminderLog,
 )
 from household.models.base import Base, UTCDateTime, utcnow
+from household.models.cache_state import CacheState
 from household.models.service import Service
 from household.models.service_request import STATUSES, RequestStatusCount, ServiceRequest
 from household.models.user import (
@@ -34,6 +35,7 @@ __all__ = [
     "STATUSES",
     "AuthToken",
     "Base",
+    "CacheState",
     "Customer",
     "Professional",
     "RequestStatusCount",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from household.auth.tokens import hash_token
+from tests.factories import lose_an_invalidation
 
 
 def identity_key(app, token):
@@ -46,14 +47,11 @@ def test_logout_forgets_cached_identity(app, market):
 
 def test_lost_invalidation_drops_the_cache_when_redis_returns(app, market):
     """If Redis could not be told about a revocation, nothing cached before is trusted afterwards."""
-    from household import cache
-
     api = market.api
     redis = app.extensions["household_redis"]
     api.get("/api/auth/me", market.alice_token)
     api.get("/api/services")
     assert redis.exists(identity_key(app, market.alice_token))
-    with app.app_context():
-        cache.lost_invalidation()
+    lose_an_invalidation(app)
     assert api.get("/api/services").status_code == 200
     assert not redis.exists(identity_key(app, market.alice_token))
