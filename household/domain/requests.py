@@ -9,13 +9,15 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from household.domain import lifecycle
-from household.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
 from household.models.service_request import STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED, ROLE_ADMIN
 
 # A date "now" typed in a form reaches us a little later; allow that much.
 PAST_GRACE = timedelta(minutes=5)
+
+BLOCKED = "This account is blocked. Contact support to have it reinstated."
 
 CustomerUser = aliased(User, name="customer_user")
 ProfessionalUser = aliased(User, name="professional_user")
@@ -114,6 +116,7 @@ def check_date(when: datetime | None, field: str = "date_of_request") -> None:
 
 
 def bookable_professional(s: Session, professional_id: int, service_id: int) -> Professional:
+    """The professional, if approved, active and offering that service; else 422 on professional_id."""
     pro = s.execute(
         select(Professional).join(User, User.id == Professional.user_id).where(Professional.id == professional_id)
     ).scalar_one_or_none()
@@ -145,8 +148,61 @@ def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
         remarks=data.get("remarks") or None,
     )
     s.add(req)
+    # The INSERT goes first: the checks below then run inside the writing transaction.
+    s.flush()
+    try:
+        ensure_still_allowed(s, customer_user.id)
+        _ensure_still_bookable(s, pro.id, service.id)
+    except DomainError:
+        s.rollback()
+        raise
     s.commit()
     return req
+
+
+def ensure_still_allowed(s: Session, user_id: int, professional_id: int | None = None) -> None:
+    """403 unless the user is still active (and, given `professional_id`, that profile still approved).
+
+    The caller was identified before the request reached the rules, and a block or an approval
+    change can commit in between; so this re-reads the rows inside the transaction that writes,
+    after its first write. On SQLite that write holds the database's write lock, so every commit
+    before it is seen and none can land before ours. On PostgreSQL the rows are share-locked: a
+    block still in flight is waited for and then seen, and one that starts later waits for our
+    commit. Either way a write never lands after a block of its author has been answered.
+    """
+    stmt = select(User.active).where(User.id == user_id)
+    if professional_id is not None:
+        stmt = stmt.add_columns(Professional.approval).join(
+            Professional, (Professional.user_id == User.id) & (Professional.id == professional_id)
+        )
+    row = s.execute(stmt.with_for_update(read=True)).first()
+    if row is None or not row.active:
+        raise Forbidden(BLOCKED)
+    if professional_id is not None and row.approval != APPROVAL_APPROVED:
+        raise Forbidden(f"Your profile is {row.approval}; only approved professionals can act on requests.")
+
+
+def _ensure_still_bookable(s: Session, professional_id: int, service_id: int) -> None:
+    # As ensure_still_allowed, for the professional booked (share-locked too, so a booking never
+    # lands after their block was answered). The service row is only read: every booking of a
+    # service would lock it, and a deletion that lands just after a booking leaves a request
+    # that cannot be accepted (409), nothing worse.
+    pro = s.execute(
+        select(Professional.id)
+        .join(User, User.id == Professional.user_id)
+        .where(
+            Professional.id == professional_id,
+            Professional.service_id == service_id,
+            Professional.approval == APPROVAL_APPROVED,
+            User.active.is_(True),
+        )
+        .with_for_update(read=True)
+    ).first()
+    if pro is None:
+        raise InvalidInput(fields={"professional_id": ["This professional is not available."]})
+    live = s.execute(select(Service.id).where(Service.id == service_id, Service.deleted_at.is_(None))).first()
+    if live is None:
+        raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
 
 
 def _actor_of(user: User, req: ServiceRequest) -> str:
@@ -168,6 +224,15 @@ def _conditional_update(s: Session, req_id: int, sources: frozenset[str], values
     return result.rowcount == 1
 
 
+def _ensure_actor_still_allowed(s: Session, user: User, actor: str) -> None:
+    professional_id = user.professional.id if actor == lifecycle.PROFESSIONAL else None
+    try:
+        ensure_still_allowed(s, user.id, professional_id)
+    except Forbidden:
+        s.rollback()
+        raise
+
+
 def change(s: Session, user: User, request_id: int, data: dict) -> ServiceRequest:
     """Apply an action (accept, reject, close, cancel) or an edit of remarks/date to a request."""
     if user.has_role(ROLE_ADMIN):
@@ -176,7 +241,7 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
     actor = _actor_of(user, req)
     action = data.get("action")
     if action is None:
-        return _edit(s, req, actor, data)
+        return _edit(s, user, req, actor, data)
     transition = lifecycle.transition_for(action)
     if transition is None:
         raise InvalidInput(fields={"action": [f"Unknown action '{action}'."]})
@@ -196,7 +261,9 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
         values["date_of_completion"] = utcnow()
         values["rating"] = data.get("rating")
         values["review"] = data.get("review") or None
-    if not _conditional_update(s, req.id, transition.sources, values):
+    written = _conditional_update(s, req.id, transition.sources, values)
+    _ensure_actor_still_allowed(s, user, actor)
+    if not written:
         s.rollback()
         raise Conflict("The request was changed by someone else in the meantime.")
     if action == "close" and data.get("rating"):
@@ -211,7 +278,7 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
     return req
 
 
-def _edit(s: Session, req: ServiceRequest, actor: str, data: dict) -> ServiceRequest:
+def _edit(s: Session, user: User, req: ServiceRequest, actor: str, data: dict) -> ServiceRequest:
     if actor != lifecycle.CUSTOMER:
         raise Forbidden("Only the customer can edit a request.")
     fields = {k: v for k, v in data.items() if k in ("remarks", "date_of_request")}
@@ -228,7 +295,9 @@ def _edit(s: Session, req: ServiceRequest, actor: str, data: dict) -> ServiceReq
         fields["remarks"] = fields["remarks"] or None
     if req.status not in lifecycle.EDITABLE:
         raise Conflict(f"A {req.status} request can no longer be edited.")
-    if not _conditional_update(s, req.id, lifecycle.EDITABLE, fields):
+    written = _conditional_update(s, req.id, lifecycle.EDITABLE, fields)
+    _ensure_actor_still_allowed(s, user, actor)
+    if not written:
         s.rollback()
         raise Conflict("The request was closed or cancelled in the meantime.")
     s.commit()

@@ -114,3 +114,42 @@ def test_concurrent_renames_to_one_name_in_different_cases(app, market, checks_m
         [lambda a, i=i, n=n: a.put(f"/api/services/{i}", market.admin, json={"name": n}) for i, n in zip(ids, CASES, strict=True)],
     )
     assert sorted(codes) == [200] + [409] * (len(CASES) - 1)
+
+
+def _uncommitted_block(app, user_id):
+    """A block written and not yet committed on a connection of its own: the admin's transaction in flight."""
+    import psycopg
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://", 1)
+    conn = psycopg.connect(url)
+    conn.execute("UPDATE users SET active = false WHERE id = %s", (user_id,))
+    return conn
+
+
+@pytest.mark.parametrize("who", ["customer books", "professional accepts", "customer cancels"])
+def test_a_write_waits_for_a_block_in_flight_and_is_then_refused(app, market, who):
+    req = market.book()
+    user_id, call = {
+        "customer books": (market.alice["id"], lambda a: a.post(
+            "/api/service-requests", market.alice_token,
+            json={"service_id": market.plumbing, "professional_id": market.pro["professional_id"]})),
+        "professional accepts": (market.pro["id"], lambda a: a.patch(
+            f"/api/service-requests/{req['id']}", market.pro_token, json={"action": "accept"})),
+        "customer cancels": (market.alice["id"], lambda a: a.patch(
+            f"/api/service-requests/{req['id']}", market.alice_token, json={"action": "cancel"})),
+    }[who]
+    answers = []
+    block = _uncommitted_block(app, user_id)
+    try:
+        writer = threading.Thread(target=lambda: answers.append(call(Api(app))))
+        writer.start()
+        writer.join(1.5)
+        # Had the write gone ahead, it would commit after the block was answered.
+        assert writer.is_alive() and answers == [], "the write did not wait for the block in flight"
+        block.commit()
+        writer.join(30)
+    finally:
+        block.close()
+    assert answers[0].status_code == 403, answers[0].get_json()
+    rows = market.api.get("/api/service-requests", market.admin).get_json()
+    assert [(r["id"], r["status"]) for r in rows] == [(req["id"], "requested")]

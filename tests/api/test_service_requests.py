@@ -378,3 +378,78 @@ def test_every_page_is_the_same_slice_of_the_list_whichever_end_it_is_read_from(
         assert all(p == everything[n * per_page:(n + 1) * per_page] for n, p in enumerate(pages))
     requested = [r["id"] for r in market.api.get("/api/service-requests?status=requested&per_page=3&page=3", token).get_json()]
     assert requested == [i for i in everything if i != 3][6:9]
+
+
+# --- a block or an approval change that lands while a write is in flight -------------------------
+
+
+@pytest.fixture
+def admin_acts_midway(app, market, monkeypatch):
+    """Make the admin's action land after the caller was identified and before the domain writes.
+
+    The admin acts through the API from another thread (its own app context, session and database
+    connection), and returns before the caller's write starts: the block has been answered.
+    """
+    import threading
+
+    from household.domain import requests as requests_domain
+    from tests.factories import Api
+
+    def arm(function: str, user_id: int, action: str = "block") -> None:
+        original = getattr(requests_domain, function)
+
+        def late(*args, **kwargs):
+            answers = []
+            admin = threading.Thread(target=lambda: answers.append(Api(app).put(f"/api/users/{user_id}/{action}", market.admin)))
+            admin.start()
+            admin.join(30)
+            assert [a.status_code for a in answers] == [200], [a.get_json() for a in answers]
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(requests_domain, function, late)
+
+    return arm
+
+
+def _status(market, rid):
+    return market.api.get(f"/api/service-requests/{rid}", market.admin).get_json()["status"]
+
+
+def test_a_booking_in_flight_when_the_customer_is_blocked_is_refused(market, admin_acts_midway):
+    admin_acts_midway("create", market.alice["id"])
+    body = {"service_id": market.plumbing, "professional_id": market.pro["professional_id"]}
+    err = assert_error(market.api.post("/api/service-requests", market.alice_token, json=body), 403)
+    assert "blocked" in err["message"]
+    assert market.api.get("/api/service-requests", market.admin).get_json() == []
+
+
+def test_a_booking_in_flight_when_the_professional_is_blocked_is_refused(market, admin_acts_midway):
+    admin_acts_midway("create", market.pro["id"])
+    body = {"service_id": market.plumbing, "professional_id": market.pro["professional_id"]}
+    assert_error(market.api.post("/api/service-requests", market.alice_token, json=body), 422, "professional_id")
+    assert market.api.get("/api/service-requests", market.admin).get_json() == []
+
+
+@pytest.mark.parametrize(
+    "setup, actor, body, user, admin_action",
+    [
+        ([], "pro_token", {"action": "accept"}, "pro", "block"),
+        ([], "pro_token", {"action": "accept"}, "pro", "reject"),
+        ([], "pro_token", {"action": "reject"}, "pro", "block"),
+        ([], "alice_token", {"action": "cancel"}, "alice", "block"),
+        ([("pro_token", {"action": "accept"})], "alice_token", {"action": "close", "rating": 5}, "alice", "block"),
+        ([], "alice_token", {"remarks": "Ring twice"}, "alice", "block"),
+    ],
+)
+def test_a_change_in_flight_when_the_actor_is_blocked_or_rejected_is_refused(
+    market, admin_acts_midway, setup, actor, body, user, admin_action
+):
+    rid, _ = walk(market, setup)
+    before = market.api.get(f"/api/service-requests/{rid}", market.admin).get_json()
+    admin_acts_midway("change", getattr(market, user)["id"], admin_action)
+    err = assert_error(market.act(rid, getattr(market, actor), **body), 403)
+    assert ("blocked" if admin_action == "block" else "approved") in err["message"]
+    assert market.api.get(f"/api/service-requests/{rid}", market.admin).get_json() == before
+    # A refused close counts no rating either.
+    pros = market.api.get("/api/all-users?role=professional", market.admin).get_json()
+    assert next(p for p in pros if p["id"] == market.pro["id"])["reviews_count"] == 0
