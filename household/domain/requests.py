@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from household.domain import lifecycle
@@ -18,6 +18,7 @@ from household.models.user import APPROVAL_APPROVED, ROLE_ADMIN
 PAST_GRACE = timedelta(minutes=5)
 
 BLOCKED = "This account is blocked. Contact support to have it reinstated."
+NOT_OFFERED = "This service is no longer offered, so the request cannot be accepted."
 
 CustomerUser = aliased(User, name="customer_user")
 ProfessionalUser = aliased(User, name="professional_user")
@@ -213,13 +214,18 @@ def _actor_of(user: User, req: ServiceRequest) -> str:
     raise NotFound("No such service request.")
 
 
-def _conditional_update(s: Session, req_id: int, sources: frozenset[str], values: dict) -> bool:
-    """Write only if the status is still one of `sources`: of two racing writers exactly one wins."""
+def _conditional_update(
+    s: Session, req_id: int, sources: frozenset[str], values: dict, live_service: bool = False
+) -> bool:
+    """Write only if the status is still one of `sources` (and, with `live_service`, the service is
+    still in the catalogue): of two racing writers exactly one wins."""
+    stmt = update(ServiceRequest).where(ServiceRequest.id == req_id, ServiceRequest.status.in_(sources))
+    if live_service:
+        stmt = stmt.where(
+            exists().where(Service.id == ServiceRequest.service_id, Service.deleted_at.is_(None))
+        )
     result = s.execute(
-        update(ServiceRequest)
-        .where(ServiceRequest.id == req_id, ServiceRequest.status.in_(sources))
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
+        stmt.values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
@@ -231,6 +237,12 @@ def _ensure_actor_still_allowed(s: Session, user: User, actor: str) -> None:
     except Forbidden:
         s.rollback()
         raise
+
+
+def _service_gone(s: Session, req: ServiceRequest) -> bool:
+    return s.execute(
+        select(Service.id).where(Service.id == req.service_id, Service.deleted_at.is_not(None))
+    ).first() is not None
 
 
 def change(s: Session, user: User, request_id: int, data: dict) -> ServiceRequest:
@@ -261,11 +273,12 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
         values["date_of_completion"] = utcnow()
         values["rating"] = data.get("rating")
         values["review"] = data.get("review") or None
-    written = _conditional_update(s, req.id, transition.sources, values)
+    written = _conditional_update(s, req.id, transition.sources, values, transition.needs_live_service)
     _ensure_actor_still_allowed(s, user, actor)
     if not written:
+        gone = transition.needs_live_service and _service_gone(s, req)
         s.rollback()
-        raise Conflict("The request was changed by someone else in the meantime.")
+        raise Conflict(NOT_OFFERED if gone else "The request was changed by someone else in the meantime.")
     if action == "close" and data.get("rating"):
         s.execute(
             update(Professional)

@@ -453,3 +453,54 @@ def test_a_change_in_flight_when_the_actor_is_blocked_or_rejected_is_refused(
     # A refused close counts no rating either.
     pros = market.api.get("/api/all-users?role=professional", market.admin).get_json()
     assert next(p for p in pros if p["id"] == market.pro["id"])["reviews_count"] == 0
+
+
+# --- a service taken out of the catalogue ---------------------------------------------------------
+
+
+def test_a_request_for_a_deleted_service_cannot_be_accepted(market):
+    req = market.book()
+    assert market.api.delete(f"/api/services/{market.plumbing}", market.admin).status_code == 204
+    err = assert_error(market.act(req["id"], market.pro_token, action="accept"), 409)
+    assert "no longer offered" in err["message"]
+    assert _status(market, req["id"]) == "requested"
+    # What is left to do with it: the customer edits or cancels it, or the professional rejects it.
+    assert market.act(req["id"], market.alice_token, remarks="Still leaking").status_code == 200
+    assert market.act(req["id"], market.alice_token, action="cancel").get_json()["status"] == "cancelled"
+    other = market.book(service_id=market.cleaning, professional=market.cleaner)
+    market.api.delete(f"/api/services/{market.cleaning}", market.admin)
+    assert market.act(other["id"], market.cleaner_token, action="reject").get_json()["status"] == "rejected"
+
+
+def test_assigned_work_for_a_deleted_service_runs_its_course(market):
+    closing, cancelling = market.book(), market.book()
+    for req in (closing, cancelling):
+        assert market.act(req["id"], market.pro_token, action="accept").status_code == 200
+    market.api.delete(f"/api/services/{market.plumbing}", market.admin)
+    closed = market.act(closing["id"], market.alice_token, action="close", rating=4)
+    assert closed.status_code == 200 and closed.get_json()["service_name"] == "Plumbing Repair"
+    assert market.act(cancelling["id"], market.alice_token, action="cancel").get_json()["status"] == "cancelled"
+
+
+def test_a_service_deleted_while_the_accept_is_in_flight(app, market, monkeypatch):
+    """The check is part of the accept's conditional write, not a read before it."""
+    import threading
+
+    from household.domain import requests as requests_domain
+    from tests.factories import Api
+
+    req = market.book()
+    write = requests_domain._conditional_update
+
+    def deleted_first(*args, **kwargs):
+        done = []
+        t = threading.Thread(target=lambda: done.append(Api(app).delete(f"/api/services/{market.plumbing}", market.admin)))
+        t.start()
+        t.join(30)
+        assert [r.status_code for r in done] == [204]
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(requests_domain, "_conditional_update", deleted_first)
+    err = assert_error(market.act(req["id"], market.pro_token, action="accept"), 409)
+    assert "no longer offered" in err["message"]
+    assert _status(market, req["id"]) == "requested"
