@@ -1,0 +1,144 @@
+"""A body sent in chunks (no Content-Length) meets the same size limit as any other: 413, never a cut-off body."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from tests.api.test_auth import assert_error
+from tests.factories import customer_payload
+
+LIMIT = 4096
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def padded(size: int) -> bytes:
+    """A valid registration of exactly `size` bytes (padded with JSON whitespace)."""
+    body = json.dumps(customer_payload()).encode()
+    assert len(body) < size
+    return body[:-1] + b" " * (size - len(body)) + b"}"
+
+
+def chunked(api, body: bytes):
+    # Werkzeug's servers and gunicorn de-chunk the body and set wsgi.input_terminated; no Content-Length.
+    return api.post(
+        "/api/auth/register/customer",
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+@pytest.fixture
+def small_limit(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", LIMIT)
+
+
+@pytest.mark.parametrize("size", [LIMIT + 1, LIMIT + 70_000, 3 * LIMIT])
+def test_a_chunked_body_over_the_limit_is_413(api, small_limit, size):
+    err = assert_error(chunked(api, padded(size)), 413)
+    assert err["message"] == "The request is too large."
+
+
+@pytest.mark.parametrize("size", [LIMIT - 1, LIMIT])
+def test_a_chunked_body_within_the_limit_is_read_whole(api, small_limit, size):
+    resp = chunked(api, padded(size))
+    assert resp.status_code == 201, resp.get_json()
+
+
+@pytest.mark.parametrize("size, expected", [(1000, 200), (10_000, 413)])
+def test_a_chunked_upload_is_parsed_from_the_body_read_once(market, small_limit, size, expected):
+    # The size check reads a chunked body whole; a form is then parsed from what it read.
+    document = FileStorage(io.BytesIO(b"%PDF-1.4\n" + b"x" * size), "doc.pdf", content_type="application/pdf")
+    boundary, body = encode_multipart({"document": document})
+    resp = market.api.post(
+        "/api/professionals/me/document",
+        market.pending_token,
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert resp.status_code == expected, resp.get_json()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn(app, tmp_path_factory):
+    """The production server (gunicorn.conf.py, one worker) with a small MAX_CONTENT_LENGTH."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_WORKERS": "1",
+        "WEB_THREADS": "2",
+        "WEB_MAX_REQUESTS": "0",
+        "MAX_CONTENT_LENGTH": str(LIMIT),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "CACHE_KEY_PREFIX": "hs-chunked:",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "EXPORT_DIR": app.config["EXPORT_DIR"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": "1",
+        "LOG_LEVEL": "ERROR",
+        "RATELIMIT_REGISTER_IP": "10000 per minute",
+    }
+    log_path = tmp_path_factory.mktemp("chunked") / "gunicorn.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def _send_in_chunks(base: str, body: bytes) -> requests.Response:
+    pieces = (body[i:i + 1000] for i in range(0, len(body), 1000))  # a generator: requests sends it chunked
+    return requests.post(
+        f"{base}/api/auth/register/customer", data=pieces, headers={"Content-Type": "application/json"}, timeout=30
+    )
+
+
+def test_gunicorn_answers_a_long_chunked_body_with_413(gunicorn):
+    resp = _send_in_chunks(gunicorn, padded(LIMIT + 5000))
+    assert resp.status_code == 413, resp.text
+    assert resp.json() == {"error": {"status": 413, "message": "The request is too large."}}
+    ok = _send_in_chunks(gunicorn, padded(LIMIT))
+    assert ok.status_code == 201, ok.text
