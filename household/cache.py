@@ -16,19 +16,23 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import case
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from household.domain import changes
 from household.extensions import cache, db
 from household.models import CacheState
 
 log = logging.getLogger("household.cache")
 
 _BREAK_SECONDS = 2.0
-_state = {"down_until": 0.0}
+# The breaker, and the last lease this process granted (so that its other threads need not).
+_state = {"down_until": 0.0, "epoch": None, "lease_end": 0.0, "renewals": 0}
 _renewing = threading.Lock()
 
 
@@ -69,8 +73,8 @@ def reset_breaker() -> None:
 
 
 def reset_state() -> None:
-    """Forget the breaker's state (a fresh process; used by the tests)."""
-    _state.update(down_until=0.0)
+    """Forget the breaker and the lease (a fresh process; used by the tests)."""
+    _state.update(down_until=0.0, epoch=None, lease_end=0.0, renewals=0)
 
 
 def redis_ok() -> bool:
@@ -179,7 +183,10 @@ def renew() -> str | None:
     """
     prefix = _prefix()
     keys = [f"{prefix}applied", f"{prefix}epoch", lease_key()]
+    seen = _state["renewals"]
     with _renewing:
+        if _state["renewals"] != seen and _state["lease_end"] - time.time() > _LEASE_MARGIN:
+            return _state["epoch"]  # another thread renewed while this one waited
         for _ in range(2):
             ends_ms = int((time.time() + _lease_seconds()) * 1000)
             try:
@@ -192,7 +199,9 @@ def renew() -> str | None:
             if epoch is _DOWN:
                 return None
             if epoch is not None:
-                return epoch.decode() if isinstance(epoch, bytes) else epoch
+                epoch = epoch.decode() if isinstance(epoch, bytes) else epoch
+                _state.update(epoch=epoch, lease_end=ends_ms / 1000, renewals=_state["renewals"] + 1)
+                return epoch
             if not safe(lambda lost=lost: (_flush(lost), True)[1], default=False):
                 return None
     return None
@@ -348,25 +357,38 @@ def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], ti
 
 CATALOGUE = "catalogue"  # services, who offers them where (approval, blocking, profiles)
 RATINGS = "ratings"  # professionals' rating aggregates
-REQUESTS = "req"  # names shown in every request list (people, services)
+REQUESTS = "req"  # what every request list shows about people and services
 
 
-def catalogue_changed() -> None:
-    bump(CATALOGUE)
+def namespaces_for(facts: set) -> set[str]:
+    """The namespaces to bump for what the domain says a transaction changed (household.domain.changes)."""
+    found: set[str] = set()
+    for fact in facts:
+        if fact == changes.CATALOGUE:
+            found.add(CATALOGUE)
+        elif fact == changes.RATINGS:
+            found.add(RATINGS)
+        elif fact == changes.PEOPLE:
+            # Request lists show names, phones, addresses and places; so do a service's professionals.
+            found.update((REQUESTS, CATALOGUE))
+        elif isinstance(fact, tuple) and fact[0] == "request":
+            _, customer_id, professional_id = fact
+            found.update((f"req:c{customer_id}", f"req:p{professional_id}", "req:admin"))
+        else:
+            raise ValueError(f"unknown change {fact!r}")
+    return found
 
 
-def ratings_changed() -> None:
-    bump(RATINGS)
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(s: Session) -> None:
+    facts = changes.take(s)
+    if facts and has_app_context():
+        bump(*sorted(namespaces_for(facts)))
 
 
-def names_changed() -> None:
-    """A person's or a service's name changed: every list that shows names is out of date."""
-    bump(REQUESTS, CATALOGUE)
-
-
-def requests_changed(customer_id: int, professional_id: int) -> None:
-    """A request changed: its customer's, its professional's and the admin's lists are out of date."""
-    bump(f"req:c{customer_id}", f"req:p{professional_id}", "req:admin")
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(s: Session) -> None:
+    changes.take(s)
 
 
 def request_namespaces(user) -> tuple[str, ...]:

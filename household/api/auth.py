@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
 
-from household import cache
 from household.api.audit import log
 from household.api.fields import (
     MAX_ID,
@@ -162,12 +161,7 @@ class Me(MethodView):
     @blp.response(200, UserEnvelope)
     def patch(self, data):
         """Edit one's own name, phone and profile."""
-        user = accounts.update_profile(db.session, current(), data)
-        if "name" in data or "phone" in data:
-            cache.names_changed()
-        if user.professional is not None:
-            cache.catalogue_changed()
-        return {"user": user}
+        return {"user": accounts.update_profile(db.session, current(), data)}
 
 
 @blp.route("/password")

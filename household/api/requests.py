@@ -208,16 +208,9 @@ def _filtered(user, args: dict):
     return stmt.order_by(ServiceRequest.id.desc())
 
 
-def _after_write(req: ServiceRequest, rated: bool = False) -> dict:
-    cache.requests_changed(req.customer_id, req.professional_id)
-    if rated:
-        cache.ratings_changed()
-    return requests_domain.row_for(db.session, req.id)
-
-
 def _change(request_id: int, data: dict):
     req = requests_domain.change(db.session, current(), request_id, data)
-    return _after_write(req, rated=data.get("action") == "close" and bool(data.get("rating")))
+    return requests_domain.row_for(db.session, req.id)
 
 
 @blp.route("/service-requests")
@@ -236,7 +229,7 @@ class ServiceRequests(MethodView):
     def post(self, data):
         """Book a service with an approved professional who offers it."""
         req = requests_domain.create(db.session, current(), data)
-        return _after_write(req)
+        return requests_domain.row_for(db.session, req.id)
 
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
     @blp.arguments(RequestChangeWithId())

@@ -85,12 +85,6 @@ def _json(body: str, total: int, args: dict) -> Response:
     return resp
 
 
-def _changed(names_too: bool = False) -> None:
-    cache.catalogue_changed()
-    if names_too:
-        cache.names_changed()
-
-
 @blp.route("/services")
 class Services(MethodView):
     @blp.arguments(ServiceListArgs(), location="query")
@@ -118,7 +112,6 @@ class Services(MethodView):
         """Add a service to the catalogue."""
         log("service_create", "service", None, name=data["name"], price=data["price"])
         service = catalogue.create_service(db.session, data)
-        _changed()
         return service
 
     @roles_required(ROLE_ADMIN)
@@ -129,7 +122,6 @@ class Services(MethodView):
         service_id = data.pop("service_id")
         log("service_update", "service", service_id, **data)
         service = catalogue.update_service(db.session, service_id, data)
-        _changed(names_too="name" in data)
         return service
 
     @roles_required(ROLE_ADMIN)
@@ -139,7 +131,6 @@ class Services(MethodView):
         """Take a service named by `service_id` in the body out of the catalogue."""
         log("service_delete", "service", data["service_id"])
         catalogue.delete_service(db.session, data["service_id"])
-        _changed()
 
 
 @blp.route("/services/<int:service_id>")
@@ -156,7 +147,6 @@ class ServiceById(MethodView):
         """Update a service."""
         log("service_update", "service", service_id, **data)
         service = catalogue.update_service(db.session, service_id, data)
-        _changed(names_too="name" in data)
         return service
 
     @roles_required(ROLE_ADMIN)
@@ -165,7 +155,6 @@ class ServiceById(MethodView):
         """Take a service out of the catalogue; requests that used it keep their history."""
         log("service_delete", "service", service_id)
         catalogue.delete_service(db.session, service_id)
-        _changed()
 
 
 @blp.route("/service-packages/<int:service_id>")

@@ -6,7 +6,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from household import cache
 from household.api.audit import log
 from household.api.fields import ErrorSchema, PageArgs, UserSchema
 from household.api.pagination import headers_for, page_of
@@ -47,7 +46,4 @@ class UserAction(MethodView):
     def put(self, user_id: int, action: str):
         """Block, unblock, approve or reject a user."""
         log(f"user_{action}", "user", user_id)
-        user = accounts.apply_admin_action(db.session, current(), user_id, action)
-        if user.professional is not None:
-            cache.catalogue_changed()
-        return user
+        return accounts.apply_admin_action(db.session, current(), user_id, action)

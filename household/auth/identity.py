@@ -138,14 +138,14 @@ def _from_cache(token_hash: str) -> Identity | None:
     found = cache.safe(lambda: client.mget(cache.lease_key(), _key(token_hash)))
     if not found:
         return None
-    lease, raw = found
-    if lease is None:
+    if found[0] is None:
         # Renewing may first drop everything Redis holds (a lost invalidation): read again after it.
         if cache.renew() is None:
             return None
-        raw = cache.safe(lambda: client.get(_key(token_hash)))
-    if not raw:
+        found = cache.safe(lambda: client.mget(cache.lease_key(), _key(token_hash)))
+    if not found or found[0] is None or not found[1]:
         return None
+    raw = found[1]
     data = json.loads(raw)
     identity = Identity(
         id=data["id"],

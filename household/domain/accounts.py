@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from household.auth.passwords import hash_password, needs_rehash, verify_password
 from household.auth.tokens import revoke_all
+from household.domain import changes
 from household.domain.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from household.domain.names import clean_name, normalise_email
 from household.models import Customer, Professional, Role, Service, User, utcnow
@@ -149,6 +150,8 @@ def update_profile(s: Session, user: User, data: dict) -> User:
     for key, value in data.items():
         target = user if key in ("name", "phone") else profile
         setattr(target, key, value)
+    # Every field here is shown in request lists; a professional's also in their service's list.
+    changes.record(s, changes.PEOPLE, *((changes.CATALOGUE,) if user.professional is not None else ()))
     s.commit()
     return user
 
@@ -181,6 +184,8 @@ def apply_admin_action(s: Session, admin: User, user_id: int, action: str) -> Us
         user.professional.approval = target
         user.professional.approval_changed_at = utcnow()
         user.professional.approval_changed_by_id = admin.id
+    if user.professional is not None:  # who is offered to customers
+        changes.record(s, changes.CATALOGUE)
     s.commit()
     return user
 

@@ -6,6 +6,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from household.domain import changes
 from household.domain.errors import Conflict, InvalidInput, NotFound
 from household.domain.names import clean_name, name_key
 from household.domain.users import escape_like
@@ -83,6 +84,7 @@ def create_service(s: Session, data: dict) -> Service:
         time_required=data["time_required"],
     )
     s.add(service)
+    changes.record(s, changes.CATALOGUE)
     _commit_unique(s)
     return service
 
@@ -99,6 +101,8 @@ def update_service(s: Session, service_id: int, data: dict) -> Service:
     for key in ("name", "price", "description", "time_required"):
         if key in data:
             setattr(service, key, data[key] if data[key] is not None or key != "description" else "")
+    # Request lists show the service's name.
+    changes.record(s, changes.CATALOGUE, *((changes.PEOPLE,) if "name" in data else ()))
     _commit_unique(s)
     return service
 
@@ -107,6 +111,7 @@ def delete_service(s: Session, service_id: int) -> None:
     """Take a service out of the catalogue; requests that used it keep their history."""
     service = live_service(s, service_id)
     service.deleted_at = utcnow()
+    changes.record(s, changes.CATALOGUE)
     s.commit()
 
 

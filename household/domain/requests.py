@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from household.domain import lifecycle
+from household.domain import changes, lifecycle
 from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
 from household.models.service_request import STATUS_REQUESTED
@@ -157,6 +157,7 @@ def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
     except DomainError:
         s.rollback()
         raise
+    changes.request(s, req.customer_id, req.professional_id)
     s.commit()
     return req
 
@@ -286,6 +287,8 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
             .values(rating_sum=Professional.rating_sum + data["rating"], rating_count=Professional.rating_count + 1)
             .execution_options(synchronize_session=False)
         )
+        changes.record(s, changes.RATINGS)
+    changes.request(s, req.customer_id, req.professional_id)
     s.commit()
     s.refresh(req)
     return req
@@ -313,6 +316,7 @@ def _edit(s: Session, user: User, req: ServiceRequest, actor: str, data: dict) -
     if not written:
         s.rollback()
         raise Conflict("The request was closed or cancelled in the meantime.")
+    changes.request(s, req.customer_id, req.professional_id)
     s.commit()
     s.refresh(req)
     return req

@@ -1,0 +1,34 @@
+"""What a write changed, recorded on the session and told after the commit (household.cache).
+
+The domain knows what a change touches; it does not know who keeps copies of it. So each write
+records facts here, in the words of the product, and the cache (or anyone else) maps them to
+what it must drop once the transaction has committed. A rollback forgets them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+# Services, and who offers them where: the catalogue, its search and each service's professionals.
+CATALOGUE = "catalogue"
+# Professionals' ratings.
+RATINGS = "ratings"
+# What request lists show about people and services: names, phones, addresses, places, PIN codes.
+PEOPLE = "people"
+
+_KEY = "household_changes"
+
+
+def record(s: Session, *facts: str | tuple) -> None:
+    """Note that the transaction on `s` changes these facts."""
+    s.info.setdefault(_KEY, set()).update(facts)
+
+
+def request(s: Session, customer_id: int, professional_id: int) -> None:
+    """Note that a request of this customer and professional changes (their lists and the admin's)."""
+    record(s, ("request", customer_id, professional_id))
+
+
+def take(s: Session) -> set:
+    """The facts recorded on `s` since its last commit or rollback, forgotten here."""
+    return s.info.pop(_KEY, set())

@@ -1,0 +1,89 @@
+"""The lease that lets a process trust Redis, and the wait of a write that could not reach Redis."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from household import cache, create_app
+from household.extensions import db
+from household.models import CacheState
+from tests.conftest import REDIS_BASE, app_config
+from tests.factories import ADMIN_EMAIL, PASSWORD
+from tests.netproxy import CuttableProxy
+
+LEASE = 1.5
+
+
+@pytest.fixture
+def proxied(database_url, tmp_root):
+    target = urlparse(REDIS_BASE)
+    proxy = CuttableProxy(target.hostname, target.port or 6379)
+    url = f"redis://{proxy.url_host}/{target.path.lstrip('/') or '0'}"
+    app = create_app(app_config(database_url, tmp_root) | {
+        "REDIS_URL": url, "CACHE_REDIS_URL": url, "RATELIMIT_STORAGE_URI": url,
+        "CACHE_KEY_PREFIX": "hs-lease:", "CACHE_LEASE_SECONDS": LEASE})
+    yield app, proxy
+    proxy.close()
+    cache.reset_state()
+
+
+def _losses(app) -> int:
+    with app.app_context():
+        found = db.session.get(CacheState, 1)
+        db.session.remove()
+        return found.lost if found else 0
+
+
+def test_a_write_that_loses_an_invalidation_waits_out_the_live_lease_and_no_longer(proxied, market):
+    app, proxy = proxied
+    client = app.test_client()
+    token = client.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/services").status_code == 200  # grants a lease
+    granted = time.time()
+
+    proxy.cut()
+    started = time.time()
+    resp = client.put(f"/api/services/{market.plumbing}", json={"price": 321}, headers=auth)
+    took = time.time() - started
+    assert resp.status_code == 200
+    assert _losses(app) == 1
+    # Held until the lease granted before the loss had run out.
+    assert time.time() >= granted + LEASE
+    time.sleep(max(0.0, granted + LEASE + 0.3 - time.time()))
+
+    # No lease is live any more: the next lost invalidation is counted, and answered at once.
+    started = time.time()
+    resp = client.put(f"/api/services/{market.plumbing}", json={"price": 322}, headers=auth)
+    assert resp.status_code == 200
+    assert time.time() - started < took
+    assert time.time() - started < LEASE
+    assert _losses(app) == 2
+
+
+def test_redis_is_emptied_before_it_is_trusted_again_after_a_loss(app, market):
+    api = market.api
+    redis = app.extensions["household_redis"]
+    api.get("/api/services")
+    api.get("/api/auth/me", market.alice_token)
+    stale = [k for k in redis.keys("hs-test:*") if not k.startswith(b"hs-test:rl")]
+    assert any(b":auth:" in k for k in stale) and any(b":c:" in k for k in stale)
+    with app.app_context():
+        epoch = cache.renew()
+        lease_key = cache.lease_key()
+        cache._count_loss()
+    redis.delete(lease_key)  # the lease runs out
+    cache.reset_state()
+    with app.app_context():
+        new_epoch = cache.renew()
+    assert new_epoch and new_epoch != epoch
+    left = {k for k in redis.keys("hs-test:*") if not k.startswith(b"hs-test:rl")}
+    assert not any(b":auth:" in k or b":c:" in k or b":v:" in k for k in left), left
+    # Trusted again until the next loss: the same epoch on renewal.
+    redis.delete(lease_key)
+    cache.reset_state()
+    with app.app_context():
+        assert cache.renew() == new_epoch
