@@ -192,18 +192,10 @@ def resolve(raw: str | None) -> Identity | None:
 # --- Forgetting, after the revocation is committed ----------------------------------------------
 
 
-def forget_token(s: Session, token_hash: str) -> None:
-    s.info.setdefault("auth_forget_tokens", set()).add(token_hash)
-
-
-def forget_user(s: Session, user_id: int) -> None:
-    s.info.setdefault("auth_forget_users", set()).add(user_id)
-
-
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(s: Session) -> None:
-    hashes = s.info.pop("auth_forget_tokens", set())
-    users = s.info.pop("auth_forget_users", set())
+    hashes = s.info.pop(tokens.REVOKED_TOKENS, set())
+    users = s.info.pop(tokens.REVOKED_USERS, set())
     if not (hashes or users) or not has_app_context():
         return
     client = cache.redis_client()
@@ -231,5 +223,5 @@ def _forget_after_commit(s: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(s: Session) -> None:
-    s.info.pop("auth_forget_tokens", None)
-    s.info.pop("auth_forget_users", None)
+    s.info.pop(tokens.REVOKED_TOKENS, None)
+    s.info.pop(tokens.REVOKED_USERS, None)

@@ -72,13 +72,17 @@ def resolve(raw: str) -> AuthToken | None:
     return token
 
 
-def revoke(token_id: int) -> None:
-    from household.auth.identity import forget_token
+# Revocations recorded on the session; household.auth.identity forgets the cached identities of
+# these tokens and users once the transaction has committed (and drops the records on rollback).
+REVOKED_TOKENS = "auth_revoked_tokens"
+REVOKED_USERS = "auth_revoked_users"
 
+
+def revoke(token_id: int) -> None:
     token = db.session.get(AuthToken, token_id)
     if token is not None:
         token.revoked_at = utcnow()
-        forget_token(db.session, token.token_hash)
+        db.session.info.setdefault(REVOKED_TOKENS, set()).add(token.token_hash)
 
 
 def revoke_all(user_id: int, except_id: int | None = None, now: datetime | None = None) -> int:
@@ -86,10 +90,8 @@ def revoke_all(user_id: int, except_id: int | None = None, now: datetime | None 
     stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(AuthToken.id != except_id)
-    from household.auth.identity import forget_user
-
     result = db.session.execute(stmt.values(revoked_at=now or utcnow()))
-    forget_user(db.session, user_id)
+    db.session.info.setdefault(REVOKED_USERS, set()).add(user_id)
     return result.rowcount or 0
 
 
