@@ -45,12 +45,16 @@ frontend/dist/index.html: $(STAMPS)/npm $(FRONTEND_SRC)
 frontend:
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/dist/index.html; fi
 
-# Debian's Chromium for the end-to-end tests (Playwright cannot download browsers here).
+# Debian's Chromium for the end-to-end tests (Playwright cannot download browsers here) and wrk
+# for the benchmark's own tests.
 browser:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Chromium from Debian's packages..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "Could not install chromium: end-to-end tests will be skipped."; }
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	  command -v wrk >/dev/null || missing="$$missing wrk"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing$$missing from Debian's packages..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "Could not install$$missing: the tests that need it will be skipped."; \
+	  fi
 
 run: deps frontend
 	@mkdir -p instance
