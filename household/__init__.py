@@ -31,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.json_provider_class = ApiJSONProvider
     app.json = ApiJSONProvider(app)
+    from household.api import parsing
+
+    parsing.install(app)
 
     from household.auth import passwords
     from household.auth.access import init_auth

@@ -7,11 +7,11 @@ import json
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from household.api.fields import MAX_ID, PageArgs
+from household.api.fields import Id, PageArgs
 from household.api.pagination import headers_for, page_of
+from household.api.parsing import Blueprint
 from household.auth.access import caller, roles_required
 from household.domain import audit
 from household.extensions import db
@@ -36,7 +36,7 @@ class AuditEntry(ma.Schema):
 
 class AuditArgs(PageArgs):
     action = fields.String(validate=validate.Length(max=50))
-    actor_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    actor_id = Id(in_query=True)
 
 
 @blp.route("/audit-log")

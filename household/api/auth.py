@@ -5,15 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
 
 from household.api.audit import log
 from household.api.fields import (
-    MAX_ID,
     Email,
     ErrorSchema,
+    Id,
     Password,
     PinCode,
     StrictSchema,
@@ -22,6 +21,7 @@ from household.api.fields import (
     UserSchema,
 )
 from household.api.fields import Phone as PhoneField
+from household.api.parsing import Blueprint
 from household.auth import limits, tokens
 from household.auth.access import SESSION_KEY, caller, current, login_required
 from household.domain import accounts
@@ -45,7 +45,7 @@ class CustomerRegistration(_AccountFields):
 
 
 class ProfessionalRegistration(_AccountFields):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = Id(required=True)
     experience_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60))
     description = Text(required=True, min_len=10, max_len=2000)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from household.api.fields import PageArgs, StrictSchema
+from household.api.fields import Date, Id, PageArgs, StrictSchema
 from household.api.pagination import headers_for, page_of
+from household.api.parsing import Blueprint
 from household.auth.access import current, roles_required
 from household.domain.errors import Conflict
 from household.extensions import db
@@ -28,9 +28,9 @@ class ServiceRequestExportArgs(StrictSchema):
         validate=validate.OneOf(STATUSES),
         metadata={"description": "Requests in this status (default: closed); null exports every status."},
     )
-    professional_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
-    date_from = fields.Date(allow_none=True, metadata={"description": "First local day of date_of_request."})
-    date_to = fields.Date(allow_none=True, metadata={"description": "Last local day of date_of_request."})
+    professional_id = Id(allow_none=True)
+    date_from = Date(allow_none=True, metadata={"description": "First local day of date_of_request."})
+    date_to = Date(allow_none=True, metadata={"description": "Last local day of date_of_request."})
 
 
 class ExportStartedSchema(ma.Schema):

@@ -10,10 +10,80 @@ from pathlib import Path
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from household.bounds import DATE_RANGE_MESSAGE, MAX_ID, TIME_RANGE_MESSAGE, date_in_range, to_utc_in_range
+
 PIN_CODE_RE = r"^[1-9][0-9]{5}$"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+
+
+class Id(fields.Integer):
+    """A row's id: 1 to 2**31-1, the range of the databases' integer keys.
+
+    In a JSON body only a JSON integer will do (not "3", 3.0 or true). A query string carries
+    only text, so there (`in_query=True`) it is plain ASCII digits, nothing int() would also take
+    (" 3", "+3", "3_0", a full-width 3).
+    """
+
+    default_error_messages = {"invalid": "Not a valid id.", "range": f"Use an id from 1 to {MAX_ID}."}
+
+    def __init__(self, *, in_query: bool = False, **kwargs):
+        self.in_query = in_query
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "minimum": 1, "maximum": MAX_ID}
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if self.in_query and isinstance(value, str):
+            if not (value.isascii() and value.isdigit()):
+                raise self.make_error("invalid")
+            # Eleven digits are already out of range: no need to convert a longer string at all.
+            value = int(value) if len(value) <= len(str(MAX_ID)) else MAX_ID + 1
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= value <= MAX_ID:
+            raise self.make_error("range")
+        return value
+
+
+def _with_range(kwargs: dict, sentence: str) -> dict:
+    # OpenAPI 3.0 has no minimum for a date: the document says it in words.
+    metadata = dict(kwargs.get("metadata", {}))
+    metadata["description"] = " ".join(filter(None, (metadata.get("description"), sentence)))
+    return {**kwargs, "metadata": metadata}
+
+
+class Date(fields.Date):
+    """A calendar day (YYYY-MM-DD) within the range the app handles (household.bounds)."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def __init__(self, **kwargs):
+        super().__init__(**_with_range(kwargs, DATE_RANGE_MESSAGE))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not date_in_range(day):
+            raise self.make_error("range")
+        return day
+
+
+class DateTime(fields.AwareDateTime):
+    """An ISO 8601 date and time with its offset, given back in UTC, within the range the app handles."""
+
+    default_error_messages = {
+        "invalid": "Not a valid date and time: use ISO 8601, e.g. 2026-12-01T10:00:00+05:30.",
+        "invalid_awareness": "Include a time zone offset, e.g. 2026-12-01T10:00:00+05:30.",
+        "range": TIME_RANGE_MESSAGE,
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**_with_range(kwargs, TIME_RANGE_MESSAGE))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        utc = to_utc_in_range(moment)
+        if utc is None:
+            raise self.make_error("range")
+        return utc
 
 
 class Trimmed(fields.String):

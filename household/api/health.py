@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from household.api.parsing import Blueprint
 from household.cache import redis_ok
 from household.extensions import db
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import func, select, update
 
 from household.api.fields import PageArgs, StrictSchema
 from household.api.pagination import headers_for, page_of
+from household.api.parsing import Blueprint
 from household.auth.access import current, login_required
 from household.domain.errors import NotFound
 from household.extensions import db

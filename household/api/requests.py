@@ -7,12 +7,12 @@ from functools import cache as cache_by_schema
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
 
 from household import cache, fastpath
-from household.api.fields import MAX_ID, ErrorSchema, PageArgs, StrictSchema, Text
+from household.api.fields import Date, DateTime, ErrorSchema, Id, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
+from household.api.parsing import Blueprint
 from household.auth.access import caller, current, login_required, roles_required
 from household.domain import lifecycle
 from household.domain import requests as requests_domain
@@ -23,13 +23,6 @@ from household.models.service_request import STATUSES
 from household.models.user import ROLE_ADMIN, ROLE_CUSTOMER, ROLE_PROFESSIONAL
 
 blp = Blueprint("service_requests", __name__, url_prefix="/api", description="Service requests")
-
-
-class AwareDateTime(fields.AwareDateTime):
-    default_error_messages = {
-        "invalid": "Not a valid date and time: use ISO 8601, e.g. 2026-12-01T10:00:00+05:30.",
-        "invalid_awareness": "Include a time zone offset, e.g. 2026-12-01T10:00:00+05:30.",
-    }
 
 
 class RequestSchema(ma.Schema):
@@ -71,10 +64,10 @@ class HistorySchema(ma.Schema):
 
 
 class RequestCreate(StrictSchema):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    professional_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = Id(required=True)
+    professional_id = Id(required=True)
     remarks = Text(max_len=1000, allow_none=True)
-    date_of_request = AwareDateTime(allow_none=True, metadata={"description": "When the work should happen"})
+    date_of_request = DateTime(allow_none=True, metadata={"description": "When the work should happen"})
 
 
 class RequestChange(StrictSchema):
@@ -82,7 +75,7 @@ class RequestChange(StrictSchema):
     rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
     review = Text(max_len=2000, allow_none=True)
     remarks = Text(max_len=1000, allow_none=True)
-    date_of_request = AwareDateTime()
+    date_of_request = DateTime()
 
     @validates_schema
     def _rating_needs_close(self, data, **kwargs):
@@ -92,15 +85,15 @@ class RequestChange(StrictSchema):
 
 
 class RequestChangeWithId(RequestChange):
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    id = Id(required=True)
 
 
 class RequestListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    professional_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    service_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    date_from = fields.Date()
-    date_to = fields.Date()
+    professional_id = Id(in_query=True)
+    service_id = Id(in_query=True)
+    date_from = Date()
+    date_to = Date()
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household import cache, fastpath
 from household.api.audit import log
-from household.api.fields import MAX_ID, ErrorSchema, Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.fields import ErrorSchema, Id, Money, PageArgs, PinCode, StrictSchema, Text
 from household.api.pagination import headers_for, page_of
+from household.api.parsing import Blueprint
 from household.auth.access import roles_required
 from household.domain import catalogue
 from household.extensions import db
@@ -45,11 +45,11 @@ class ServiceChanges(StrictSchema):
 
 
 class ServiceChangesWithId(ServiceChanges):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = Id(required=True)
 
 
 class ServiceIdBody(StrictSchema):
-    service_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = Id(required=True)
 
 
 class PlaceArgs(PageArgs):

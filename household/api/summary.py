@@ -5,10 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from household.api.fields import Money
+from household.api.parsing import Blueprint
 from household.auth.access import current, login_required
 from household.domain import summary
 from household.domain.errors import Forbidden

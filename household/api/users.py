@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from household.api.audit import log
 from household.api.fields import ErrorSchema, PageArgs, UserSchema
 from household.api.pagination import headers_for, page_of
+from household.api.parsing import Blueprint
 from household.auth.access import current, roles_required
 from household.domain import accounts
+from household.domain.errors import BadRequest
 from household.domain.users import user_search
 from household.extensions import db
 from household.models.user import APPROVALS, ROLE_ADMIN, ROLES
@@ -45,5 +46,8 @@ class UserAction(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="Action not applicable to this user")
     def put(self, user_id: int, action: str):
         """Block, unblock, approve or reject a user."""
+        # Checked before anything is recorded: an unknown action is not an admin action to audit.
+        if action not in accounts.USER_ACTIONS:
+            raise BadRequest(f"Unknown action. Use one of: {', '.join(accounts.USER_ACTIONS)}.")
         log(f"user_{action}", "user", user_id)
         return accounts.apply_admin_action(db.session, current(), user_id, action)

@@ -25,7 +25,8 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from household.domain.errors import InvalidInput, NotFound
+from household.bounds import DATE_RANGE_MESSAGE, date_in_range, is_id
+from household.domain.errors import DomainError, InvalidInput, NotFound
 from household.domain.requests import CustomerUser, ProfessionalUser, filter_requests, request_rows
 from household.jobs import enqueue
 from household.models import ExportJob, Notification, Professional, Service, ServiceRequest, User, utcnow
@@ -76,8 +77,15 @@ def start_export(
     `status=None` exports every status. If the queue cannot be reached, the job is returned
     already `failed`, with the reason.
     """
+    # The API's schema checks these too; a job is also started from code, and a date the worker's
+    # arithmetic overflows on would only fail there, after a 202.
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not date_in_range(day):
+            raise InvalidInput(fields={name: [DATE_RANGE_MESSAGE]})
     if date_from and date_to and date_to < date_from:
         raise InvalidInput(fields={"date_to": ["The end date must be on or after the start date."]})
+    if professional_id is not None and not is_id(professional_id):
+        raise InvalidInput(fields={"professional_id": ["No such professional."]})
     if professional_id is not None and s.get(Professional, professional_id) is None:
         raise InvalidInput(fields={"professional_id": ["No such professional."]})
     filters = {
@@ -166,15 +174,31 @@ def export_statement(filters: dict, tz_name: str) -> Select:
         ServiceRequest.remarks,
         maintain_column_froms=True,
     )
+    professional_id = filters.get("professional_id")
+    if professional_id is not None and not is_id(professional_id):
+        raise InvalidInput("The export's professional is out of range.")
     stmt = filter_requests(
         stmt,
         status=filters.get("status"),
-        professional_id=filters.get("professional_id"),
-        date_from=date.fromisoformat(filters["date_from"]) if filters.get("date_from") else None,
-        date_to=date.fromisoformat(filters["date_to"]) if filters.get("date_to") else None,
+        professional_id=professional_id,
+        date_from=_stored_day(filters, "date_from"),
+        date_to=_stored_day(filters, "date_to"),
         tz_name=tz_name,
     )
     return stmt.order_by(ServiceRequest.id)
+
+
+def _stored_day(filters: dict, name: str) -> date | None:
+    """A day of a job's stored filters; a job stored before dates were checked fails with a reason."""
+    if not filters.get(name):
+        return None
+    try:
+        day = date.fromisoformat(filters[name])
+    except (TypeError, ValueError):
+        day = None
+    if day is None or not date_in_range(day):
+        raise InvalidInput(f"The export's {name.replace('_', ' ')} is out of range. {DATE_RANGE_MESSAGE}")
+    return day
 
 
 def safe_cell(value: str | None) -> str | None:
@@ -230,6 +254,8 @@ def failure_reason(exc: BaseException) -> str:
         return f"The export file could not be written ({exc.strerror or 'storage error'})."
     if isinstance(exc, SQLAlchemyError):
         return "The database could not be read during the export. Please try again."
+    if isinstance(exc, DomainError):  # written for people
+        return exc.message
     return f"The export stopped because of an unexpected error ({type(exc).__name__}). Please try again."
 
 
