@@ -13,7 +13,6 @@ from household.auth.identity import Identity
 from household.domain.errors import Forbidden, NotAuthenticated
 from household.extensions import csrf, login_manager
 from household.models import User
-from household.models.user import APPROVAL_APPROVED, ROLE_PROFESSIONAL
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = "sid"
@@ -109,11 +108,3 @@ def login_required(fn: Callable) -> Callable:
         return fn(*args, **kwargs)
 
     return wrapper
-
-
-def require_approved_professional(user: User) -> None:
-    """A professional acts on requests only once approved."""
-    if not user.has_role(ROLE_PROFESSIONAL) or user.professional is None:
-        raise Forbidden("This needs the professional role.")
-    if user.professional.approval != APPROVAL_APPROVED:
-        raise Forbidden(f"Your profile is {user.professional.approval}; only approved professionals can do this.")

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from household.auth.passwords import hash_password, needs_rehash, verify_password
 from household.auth.tokens import revoke_all
 from household.domain import changes
+from household.domain.catalogue import find_live_service
 from household.domain.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from household.domain.names import clean_name, normalise_email
-from household.models import Customer, Professional, Role, Service, User, utcnow
+from household.models import Customer, Professional, Role, User, utcnow
 from household.models.user import (
     APPROVAL_APPROVED,
     APPROVAL_PENDING,
@@ -80,15 +81,9 @@ def register_customer(s: Session, data: dict) -> User:
     return user
 
 
-def live_service(s: Session, service_id: int) -> Service | None:
-    return s.execute(
-        select(Service).where(Service.id == service_id, Service.deleted_at.is_(None))
-    ).scalar_one_or_none()
-
-
 def register_professional(s: Session, data: dict) -> User:
     """A new professional account, pending approval; 409 when the email (normalised) is taken."""
-    if live_service(s, data["service_id"]) is None:
+    if find_live_service(s, data["service_id"]) is None:
         raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
     user = _new_user(s, data, ROLE_PROFESSIONAL)
     user.professional = Professional(

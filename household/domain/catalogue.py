@@ -46,11 +46,16 @@ def service_search(q: str | None = None, location: str | None = None, pin_code: 
     return stmt.order_by(Service.name, Service.id)
 
 
-def live_service(s: Session, service_id: int) -> Service:
-    """A service still in the catalogue, or 404."""
-    service = s.execute(
+def find_live_service(s: Session, service_id: int) -> Service | None:
+    """A service still in the catalogue, or None."""
+    return s.execute(
         select(Service).where(Service.id == service_id, Service.deleted_at.is_(None))
     ).scalar_one_or_none()
+
+
+def live_service(s: Session, service_id: int) -> Service:
+    """A service still in the catalogue, or 404."""
+    service = find_live_service(s, service_id)
     if service is None:
         raise NotFound("No such service.")
     return service

@@ -44,8 +44,6 @@ TRANSITIONS: dict[str, Transition] = {
 
 # A customer may change remarks and the date while the request is still open.
 EDITABLE = frozenset({STATUS_REQUESTED, STATUS_ASSIGNED})
-OPEN = EDITABLE
-FINAL = frozenset({STATUS_REJECTED, STATUS_CLOSED, STATUS_CANCELLED})
 
 
 def transition_for(action: str) -> Transition | None:
@@ -57,8 +55,3 @@ def allowed(status: str, action: str, actor: str) -> bool:
     """True when `actor` may apply `action` to a request in `status`."""
     t = TRANSITIONS.get(action)
     return t is not None and t.actor == actor and status in t.sources
-
-
-def reachable(status: str) -> set[str]:
-    """Statuses one step away from `status`."""
-    return {t.target for t in TRANSITIONS.values() if status in t.sources}

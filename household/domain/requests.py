@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from household.domain import changes, lifecycle
+from household.domain.catalogue import find_live_service
 from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
 from household.models.service_request import STATUS_REQUESTED
@@ -132,9 +133,7 @@ def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
     """Book a service with a professional. The request starts as 'requested'."""
     if customer_user.customer is None:
         raise Forbidden("Only customers can book services.")
-    service = s.execute(
-        select(Service).where(Service.id == data["service_id"], Service.deleted_at.is_(None))
-    ).scalar_one_or_none()
+    service = find_live_service(s, data["service_id"])
     if service is None:
         raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
     pro = bookable_professional(s, data["professional_id"], service.id)
