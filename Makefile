@@ -12,7 +12,7 @@ ADMIN_EMAIL ?= admin@household.local
 ADMIN_PASSWORD ?= Admin@Household2026
 export ADMIN_EMAIL ADMIN_PASSWORD
 
-.PHONY: help run test test-sqlite test-postgres bench lint deps frontend browser clean
+.PHONY: help run test test-sqlite test-postgres bench lint deps frontend frontend-check browser clean
 
 help:
 	@echo "make run    install what is missing, migrate, seed demo data, start web + worker + beat + mail catcher"
@@ -45,6 +45,10 @@ frontend/dist/index.html: $(STAMPS)/npm $(FRONTEND_SRC)
 frontend:
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/dist/index.html; fi
 
+# The front end's own checks: ESLint (Vue plugin), then the Vitest unit tests.
+frontend-check: $(STAMPS)/npm
+	@cd frontend && npm run --silent lint && npm run --silent test:unit
+
 # Debian's Chromium for the end-to-end tests (Playwright cannot download browsers here) and wrk
 # for the benchmark's own tests.
 browser:
@@ -72,7 +76,7 @@ run: deps frontend
 	@if [ -z "$$MAIL_SERVER" ]; then procs="web worker beat mail"; else procs="web worker beat"; fi; \
 	  exec .venv/bin/honcho start $$procs
 
-test: deps frontend browser
+test: deps frontend browser frontend-check
 	@rm -rf test-artifacts && mkdir -p test-artifacts
 	@echo "== Test suite on SQLite =="
 	@TEST_DB=sqlite $(PY) -m pytest -p no:cacheprovider

@@ -64,4 +64,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
   },
+  // Vitest: unit tests of the composables, utils and shared components (npm run test:unit).
+  test: {
+    environment: 'happy-dom',
+    include: ['tests/unit/**/*.test.js'],
+    setupFiles: ['tests/unit/setup.js'],
+  },
 })

@@ -36,7 +36,7 @@ export function useForm(fieldNames = []) {
     } else {
       message.value = 'Something unexpected went wrong. Please try again.'
       // Keep the details for whoever debugs, without breaking the page.
-      console.error(error) // eslint-disable-line no-console
+      console.error(error)
     }
   }
 

@@ -105,3 +105,11 @@ export const APPROVAL_LABELS = {
   approved: 'Approved',
   rejected: 'Rejected',
 }
+
+/**
+ * The tabs of a request list's status filter, in the given order ('all' and statuses), named as
+ * everywhere else unless `labels` renames some (what a professional calls "Incoming").
+ */
+export function statusTabs(order, labels = {}) {
+  return order.map((value) => ({ value, label: labels[value] || (value === 'all' ? 'All' : STATUS_LABELS[value] || value) }))
+}

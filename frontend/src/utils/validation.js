@@ -59,6 +59,14 @@ export const rules = {
   },
 }
 
+/** The checks of the account fields every registration asks for (components/AccountFields.vue). */
+export const accountRules = () => ({
+  name: [rules.name()],
+  email: [rules.required('Email'), rules.email()],
+  phone: [rules.required('Phone'), rules.phone()],
+  password: [rules.password()],
+})
+
 /**
  * Run a {field: [rule, ...]} map over values. Returns {field: [message]} for the failures.
  */

@@ -1,0 +1,91 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import ConfirmModal from '@/components/ConfirmModal.vue'
+import { useConfirmAction } from '@/composables/useConfirmAction'
+
+const mounted = []
+function show(action, props = {}) {
+  const w = mount(ConfirmModal, { props: { action, title: 'Cancel request #4?', message: 'This cannot be undone.', confirmLabel: 'Cancel request', cancelLabel: 'Keep it', ...props }, attachTo: document.body })
+  mounted.push(w)
+  return w
+}
+const $ = (testid) => document.body.querySelector(`[data-testid="${testid}"]`)
+
+afterEach(() => {
+  while (mounted.length) mounted.pop().unmount()
+})
+
+describe('ConfirmModal with useConfirmAction', () => {
+  it('is not shown until asked', () => {
+    show(useConfirmAction(vi.fn()))
+    expect($('confirm-modal')).toBeNull()
+  })
+
+  it('is a labelled dialog with the texts given', async () => {
+    const action = useConfirmAction(vi.fn())
+    show(action)
+    action.ask({ id: 4 })
+    await flushPromises()
+    const dialog = $('confirm-modal')
+    expect(dialog.getAttribute('role')).toBe('dialog')
+    expect(dialog.getAttribute('aria-modal')).toBe('true')
+    expect(document.getElementById(dialog.getAttribute('aria-labelledby')).textContent).toBe('Cancel request #4?')
+    expect(dialog.textContent).toContain('This cannot be undone.')
+    expect($('confirm-ok').textContent.trim()).toBe('Cancel request')
+    expect($('confirm-dismiss').textContent.trim()).toBe('Keep it')
+  })
+
+  it('acts on the target when confirmed and closes', async () => {
+    const act = vi.fn(async () => {})
+    const action = useConfirmAction(act)
+    show(action)
+    action.ask({ id: 4 })
+    await flushPromises()
+    $('confirm-ok').click()
+    await flushPromises()
+    expect(act).toHaveBeenCalledWith({ id: 4 })
+    expect($('confirm-modal')).toBeNull()
+  })
+
+  it('shows the failure inside the dialog and keeps it open', async () => {
+    const action = useConfirmAction(async () => {
+      throw new Error('This request was already accepted.')
+    })
+    show(action)
+    action.ask({ id: 4 })
+    await flushPromises()
+    $('confirm-ok').click()
+    await flushPromises()
+    expect($('confirm-modal')).not.toBeNull()
+    expect($('confirm-error').getAttribute('role')).toBe('alert')
+    expect($('confirm-error').textContent.trim()).toBe('This request was already accepted.')
+  })
+
+  it('disables both buttons and shows a spinner while acting', async () => {
+    let finish
+    const action = useConfirmAction(() => new Promise((resolve) => (finish = resolve)))
+    show(action)
+    action.ask({ id: 4 })
+    await flushPromises()
+    $('confirm-ok').click()
+    await flushPromises()
+    expect($('confirm-ok').disabled).toBe(true)
+    expect($('confirm-dismiss').disabled).toBe(true)
+    expect($('confirm-ok').querySelector('.spinner-border')).not.toBeNull()
+    finish()
+    await flushPromises()
+    expect($('confirm-modal')).toBeNull()
+  })
+
+  it('closes without acting when dismissed', async () => {
+    const act = vi.fn()
+    const action = useConfirmAction(act)
+    show(action)
+    action.ask({ id: 4 })
+    await flushPromises()
+    $('confirm-dismiss').click()
+    await flushPromises()
+    expect($('confirm-modal')).toBeNull()
+    expect(act).not.toHaveBeenCalled()
+  })
+})
