@@ -94,7 +94,7 @@ lint: deps
 
 bench: deps frontend
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	@$(PY) -m bench
+	@$(PY) -m bench $(ARGS)
 
 clean:
 	rm -rf .venv $(STAMPS) frontend/node_modules frontend/dist test-artifacts

@@ -1,12 +1,8 @@
-"""Fill a database with a large, realistic marketplace for the load benchmark.
-
-    .venv/bin/python -m bench.generate --preset full  --database-url postgresql://postgres@127.0.0.1:5432/hs_bench
-    .venv/bin/python -m bench.generate --preset small --database-url sqlite:////tmp/hs_bench.sqlite3
+"""Fill an empty database with a large, realistic marketplace: the data of every benchmark.
 
 The schema comes from the app's own migrations (flask_migrate.upgrade). PostgreSQL is filled with
 COPY (psycopg 3) with explicit ids, its sequences are moved past them (setval) and the tables are
-vacuumed and analysed; SQLite gets bulk executemany INSERTs. The database must be empty
-(`python -m bench` drops and recreates `hs_bench` first).
+vacuumed and analysed; SQLite gets bulk executemany INSERTs.
 
 What the data looks like (seeded, so two runs give the same rows):
 - services: real home-service categories and their variants, with prices and durations;
@@ -17,27 +13,23 @@ What the data looks like (seeded, so two runs give the same rows):
   (open ones mostly recent), with a professional of the customer's city, ratings on most closed
   requests (skewed high), and professionals.rating_sum / rating_count equal to their requests' ratings.
 
-Every bench user has the password `bench-password-1` (one argon2 hash, computed once); the admin is
-`admin@bench.local` with the same password, created by household.domain.accounts.ensure_admin.
+Every bench user has the password common.PASSWORD (one argon2 hash, computed once); the admin is
+common.ADMIN_EMAIL with the same password, created by household.domain.accounts.ensure_admin.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import itertools
-import os
 import random
-import secrets
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-PASSWORD = "bench-password-1"  # noqa: S105 - the shared password of generated bench accounts
-ADMIN_EMAIL = "admin@bench.local"
+from bench.common import ADMIN_EMAIL, PASSWORD, make_app
+
 SEED = 20261123
 COUNT_SLOTS = 8  # household.models.service_request.COUNT_SLOTS (the triggers use the same)
 
@@ -52,7 +44,6 @@ class Sizes:
 
 PRESETS: dict[str, Sizes] = {
     "full": Sizes(services=200, professionals=10_000, customers=100_000, requests=1_000_000),
-    "small": Sizes(services=50, professionals=500, customers=5_000, requests=50_000),
     "tiny": Sizes(services=5, professionals=20, customers=50, requests=500),
 }
 
@@ -194,33 +185,13 @@ def _pick(rng: random.Random, cum: list[float]) -> int:
     return bisect.bisect(cum, rng.random() * cum[-1])
 
 
-def _sqlalchemy_url(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
-def make_app(database_url: str, **overrides):
-    """The real app on `database_url` (quiet, never touching the developer's Redis for anything)."""
-    from household import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "LOG_LEVEL": "WARNING",
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
 class Dataset:
     """Every generated row, made in memory from one seed; requests are streamed in chunks."""
 
-    def __init__(self, sizes: Sizes, seed: int = SEED, now: datetime | None = None):
+    def __init__(self, sizes: Sizes, seed: int = SEED):
         self.sizes = sizes
         self.rng = random.Random(seed)
-        self.now = (now or datetime.now(UTC)).replace(microsecond=0)
+        self.now = datetime.now(UTC).replace(microsecond=0)
         self.places = places()
         self.services = service_rows(sizes.services)
         rng = self.rng
@@ -257,8 +228,6 @@ class Dataset:
         by_city: dict[str, list[int]] = {}
         for i in approved:
             by_city.setdefault(self.places[self.pro_place[i]][2], []).append(i)
-        self.pros_by_city = by_city
-        self.all_approved = approved
 
         # Requests: status and creation time first, sorted by time so that ids follow it.
         r = sizes.requests
@@ -301,7 +270,7 @@ class Dataset:
 
     # --- rows, as tuples in the column order of each table ---------------------------------------
 
-    SERVICE_COLUMNS = ("id", "name", "price", "description", "time_required", "created_at", "updated_at")
+    SERVICE_COLUMNS = ("id", "name", "name_key", "price", "description", "time_required", "created_at", "updated_at")
     USER_COLUMNS = ("id", "email", "password_hash", "name", "phone", "active", "created_at", "updated_at")
     ROLE_COLUMNS = ("user_id", "role_id")
     PRO_COLUMNS = ("id", "user_id", "service_id", "experience_years", "description", "location", "pin_code",
@@ -314,17 +283,17 @@ class Dataset:
         return datetime.fromtimestamp(int(ts), UTC)
 
     def service_table(self) -> list[tuple]:
+        from household.domain.names import name_key
+
         started = self.now - timedelta(days=HISTORY_DAYS + 30)
         return [
-            (i + 1, name, Decimal(price).quantize(Decimal("0.01")), description, minutes, started, started)
+            (i + 1, name, name_key(name), Decimal(price).quantize(Decimal("0.01")), description, minutes, started,
+             started)
             for i, (name, price, minutes, description) in enumerate(self.services)
         ]
 
     def _name(self) -> str:
         return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
-
-    def pro_user_id(self, i: int, first_user: int) -> int:
-        return first_user + i
 
     def customer_user_id(self, i: int, first_user: int) -> int:
         return first_user + self.sizes.professionals + i
@@ -427,14 +396,8 @@ def _insert_many(conn, table: str, columns: tuple[str, ...], rows: Iterable[tupl
     return n
 
 
-def generate(
-    database_url: str,
-    preset: str | Sizes = "tiny",
-    *,
-    seed: int = SEED,
-    log: Callable[[str], None] = print,
-) -> dict:
-    """Create the schema on an empty database and fill it; returns what was made and how long it took."""
+def generate(database_url: str, data: str | Dataset = "tiny", *, log: Callable[[str], None] = print) -> dict:
+    """Create the schema on an empty database and fill it with a preset's data (or `data`); returns the timings."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 
@@ -443,7 +406,6 @@ def generate(
     from household.extensions import db
     from household.models import Role, User
 
-    sizes = PRESETS[preset] if isinstance(preset, str) else preset
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     app = make_app(database_url)
@@ -455,9 +417,10 @@ def generate(
         timings["schema"] = time.perf_counter() - t0
 
         t = time.perf_counter()
-        data = Dataset(sizes, seed=seed)
+        if isinstance(data, str):
+            data = Dataset(PRESETS[data])
         timings["plan"] = time.perf_counter() - t
-        log(f"  planned {sizes.requests:,} requests in {timings['plan']:.1f} s")
+        log(f"  planned {data.sizes.requests:,} requests in {timings['plan']:.1f} s")
 
         t_fill = t = time.perf_counter()
         password_hash = hash_password(PASSWORD)
@@ -493,15 +456,8 @@ def generate(
         db.engine.dispose()
     timings["total"] = time.perf_counter() - t0
     log(f"  filled {dialect} in {timings['total']:.1f} s")
-    return {
-        "preset": preset if isinstance(preset, str) else "custom",
-        "sizes": asdict(sizes),
-        "dialect": dialect,
-        "counts": counts,
-        "seconds": {k: round(v, 2) for k, v in timings.items()},
-        "admin_email": ADMIN_EMAIL,
-        "password": PASSWORD,
-    }
+    return {"sizes": asdict(data.sizes), "dialect": dialect, "counts": counts,
+            "seconds": {k: round(v, 2) for k, v in timings.items()}}
 
 
 def _fill_postgres(s, tables, data: Dataset, log, timings: dict) -> dict[str, int]:
@@ -600,21 +556,3 @@ def check(database_url: str) -> dict:
         db.engine.dispose()
     return result
 
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fill an empty database for the benchmarks.")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=False)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--check", action="store_true", help="print counts and consistency checks afterwards")
-    args = parser.parse_args(argv)
-    if not args.database_url:
-        parser.error("--database-url (or DATABASE_URL) is required")
-    made = generate(args.database_url, args.preset, seed=args.seed)
-    print(made)
-    if args.check:
-        print(check(args.database_url))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

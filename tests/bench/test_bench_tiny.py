@@ -6,14 +6,15 @@ Always on SQLite (whatever TEST_DB says), in a temporary folder, on Redis databa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
 import pytest
 import redis
 
+from bench import common, load, report
 from bench import generate as gen
-from bench import load
 
 REDIS_URL = os.environ.get("TEST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 
@@ -64,11 +65,12 @@ def test_tiny_load_run(tiny_db, tmp_path):
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError:
         pytest.skip(f"no Redis at {REDIS_URL}")
-    settings = load.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2, rounds=2,
-                             sql_repeats=3, extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
-    result = load.run(tiny_db, settings, only={"services", "customer requests"}, sql=True, log=lambda _m: None,
+    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
+                               rounds=2, sql_repeats=3,
+                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    result = load.run(tiny_db, settings, only={"services", "customer requests"}, log=lambda _m: None,
                       workdir=tmp_path)
-    rows = list(load.iter_rows(result))
+    rows = list(report.iter_rows(result))
     size = result["endpoints"][0]["response"]["bytes"]
     assert [r["name"] for r in rows] == [
         "bare Flask app", f"bare Flask app, {size:,}-byte body", "services", "customer requests"]
@@ -95,10 +97,16 @@ def test_tiny_load_run(tiny_db, tmp_path):
     assert abs(len(bare_app.app.test_client().get(f"/sized/{size}").data) - size) < 200
     assert {c["name"] for c in result["sql"]} >= {"admin closed page 500", "customer requests"}
     plans = tmp_path / "plans.txt"
-    load.write_plans(result["sql"], plans, "SQLite")
+    report.write_plans(result["sql"], plans, "SQLite")
     assert "SELECT count(*)" in plans.read_text()
 
-    from bench.chart import throughput_chart
-
-    png = throughput_chart(result, tmp_path / "throughput.png")
+    png = report.throughput_chart(result, tmp_path / "throughput.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_readme_shows_the_last_results():
+    """bench/README.md's results are what the report makes of bench/results/load.json."""
+    result = json.loads((common.ROOT / "bench" / "results" / "load.json").read_text())
+    assert report.targets(result) == result["targets"]
+    readme = report.README.read_text(encoding="utf-8")
+    assert f"{report.MARK_START}\n{report.report(result)}\n{report.MARK_END}" in readme

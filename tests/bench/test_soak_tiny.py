@@ -1,4 +1,4 @@
-"""The soak (bench/soak.py, bench/soak.lua) stays working: a few seconds of it on the tiny preset.
+"""The soak (bench/soak.py, bench/wrk.lua) stays working: a few seconds of it on the tiny preset.
 
 Always on SQLite (whatever TEST_DB says), in a temporary folder, on Redis database 8
 (TEST_BENCH_REDIS_URL) and free loopback ports. The soak's status counting is also checked against
@@ -13,8 +13,8 @@ import shutil
 import pytest
 import redis
 
+from bench import common, report, soak
 from bench import generate as gen
-from bench import load, soak
 
 REDIS_URL = os.environ.get("TEST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 SMALL_SERVER = {"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"}
@@ -40,7 +40,7 @@ def tiny_db(tmp_path_factory) -> str:
 
 @needs_wrk
 def test_tiny_soak(tiny_db, redis_url, tmp_path):
-    settings = load.Settings(connections=4, threads=2, redis_url=redis_url, customers=4, extra_env=SMALL_SERVER)
+    settings = common.Settings(connections=4, threads=2, redis_url=redis_url, customers=4, extra_env=SMALL_SERVER)
     result = soak.run(tiny_db, settings, seconds=4, warmup=1, window=1, sample_every=0.5, log=lambda _m: None,
                       workdir=tmp_path)
 
@@ -73,7 +73,7 @@ def test_tiny_soak(tiny_db, redis_url, tmp_path):
     v = result["verdict"]
     assert v["errors"] == 0
     assert v["passed"] == (v["growth_pct"] < soak.MAX_GROWTH_PCT), v
-    text = soak.table(result)
+    text = report.soak_table(result)
     assert "| non-2xx / socket errors | 0 / 0 |" in text
     assert "WEB_MAX_REQUESTS=0" in text
 
@@ -81,10 +81,10 @@ def test_tiny_soak(tiny_db, redis_url, tmp_path):
 @needs_wrk
 def test_status_counting_sees_every_non_2xx(redis_url, tmp_path):
     """soak.lua against the bare app with a 404 and a 405 in the rotation: counted, and the verdict fails."""
-    settings = load.Settings(connections=2, threads=2, redis_url=redis_url, extra_env=SMALL_SERVER)
+    settings = common.Settings(connections=2, threads=2, redis_url=redis_url, extra_env=SMALL_SERVER)
     lines = ["GET\t/\t-\t-", "GET\t/no-such-page\t-\t-", "POST\t/\t-\t{}"]
-    env = load.server_env(None, settings)
-    with load.Server("bench.bare_app:app", env, tmp_path / "bare.log", "/") as server:
+    env = common.server_env(None, settings)
+    with common.Server("bench.bare_app:app", env, tmp_path / "bare.log", "/") as server:
         measured = soak.wrk_soak(server.base, lines, [], settings, 1, tmp_path)
     assert sum(measured["statuses"].values()) == measured["requests"] > 0
     assert set(measured["statuses"]) == {"200", "404", "405"}, measured["statuses"]
