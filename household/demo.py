@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from household.auth.passwords import hash_password
 from household.domain.accounts import ensure_roles
+from household.domain.names import name_key
 from household.models import Customer, Professional, Service, ServiceRequest, User, utcnow
 from household.models.user import APPROVAL_APPROVED, APPROVAL_PENDING, APPROVAL_REJECTED
 
@@ -82,7 +83,9 @@ def seed_demo(s: Session) -> bool:
 
     services = []
     for name, price, minutes, description in SERVICES:
-        service = s.execute(select(Service).where(Service.name == name, Service.deleted_at.is_(None))).scalar()
+        # By the normalised key, as the catalogue's unique index compares names.
+        live = select(Service).where(Service.name_key == name_key(name), Service.deleted_at.is_(None))
+        service = s.execute(live).scalar()
         if service is None:
             service = Service(name=name, price=Decimal(price), time_required=minutes, description=description)
             s.add(service)

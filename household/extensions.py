@@ -28,7 +28,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 class HouseholdApi(Api):
     """flask-smorest's Api with the contract's error body."""
 
-    from household.api.fields import ErrorSchema as ERROR_SCHEMA  # noqa: N811 - flask-smorest's hook name
+    from household.api.schemas import ErrorSchema as ERROR_SCHEMA  # noqa: N811 - flask-smorest's hook name
 
     def handle_http_exception(self, error):  # noqa: D102 - see household.api.errors
         from household.api.errors import http_error_response

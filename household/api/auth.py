@@ -9,19 +9,10 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
 
 from household.api.audit import log
-from household.api.fields import (
-    Email,
-    ErrorSchema,
-    Id,
-    Password,
-    PinCode,
-    StrictSchema,
-    Text,
-    UserEnvelope,
-    UserSchema,
-)
+from household.api.fields import Email, ExperienceYears, Id, Password, PinCode, StrictSchema, Text
 from household.api.fields import Phone as PhoneField
 from household.api.parsing import Blueprint
+from household.api.schemas import ErrorSchema, UserEnvelope, UserSchema
 from household.auth import limits, tokens
 from household.auth.access import SESSION_KEY, caller, current, login_required
 from household.domain import accounts
@@ -46,7 +37,7 @@ class CustomerRegistration(_AccountFields):
 
 class ProfessionalRegistration(_AccountFields):
     service_id = Id(required=True)
-    experience_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60))
+    experience_years = ExperienceYears(required=True)
     description = Text(required=True, min_len=10, max_len=2000)
 
 
@@ -74,7 +65,7 @@ class ProfileUpdate(StrictSchema):
     address = Text(min_len=3, max_len=300)
     location = Text(max_len=100, allow_none=True)
     pin_code = PinCode()
-    experience_years = fields.Integer(strict=True, validate=validate.Range(min=0, max=60))
+    experience_years = ExperienceYears()
     description = Text(min_len=10, max_len=2000)
 
 

@@ -1,4 +1,4 @@
-"""Shared marshmallow fields, validators and the user/pagination schemas."""
+"""One marshmallow field type per concept (ids, dates, money, phones, PIN codes...) and the base schemas."""
 
 from __future__ import annotations
 
@@ -99,6 +99,11 @@ def Text(*, required: bool = False, min_len: int = 0, max_len: int, **kwargs) ->
     return Trimmed(required=required, validate=validators, **kwargs)
 
 
+def ExperienceYears(**kwargs) -> fields.Integer:  # noqa: N802
+    """A professional's years of experience, 0 to 60."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=60), **kwargs)
+
+
 def PinCode(**kwargs) -> Trimmed:  # noqa: N802
     return Trimmed(
         validate=validate.Regexp(PIN_CODE_RE, error="Enter a 6-digit PIN code (e.g. 560034)."),
@@ -194,58 +199,6 @@ class StrictSchema(ma.Schema):
 class PageArgs(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-
-
-class UserSchema(ma.Schema):
-    id = fields.Integer()
-    email = fields.String()
-    name = fields.String()
-    phone = fields.String()
-    roles = fields.List(fields.String(), attribute="role_names")
-    active = fields.Boolean()
-    created_at = fields.DateTime()
-    customer_id = fields.Integer(attribute="customer.id")
-    address = fields.Method("get_address")
-    location = fields.Method("get_location")
-    pin_code = fields.Method("get_pin_code")
-    professional_id = fields.Integer(attribute="professional.id")
-    service_id = fields.Integer(attribute="professional.service_id")
-    service_name = fields.String(attribute="professional.service.name")
-    approval = fields.String(attribute="professional.approval")
-    approval_changed_at = fields.DateTime(attribute="professional.approval_changed_at", allow_none=True)
-    experience_years = fields.Integer(attribute="professional.experience_years")
-    description = fields.String(attribute="professional.description")
-    rating = fields.Float(attribute="professional.rating", allow_none=True)
-    reviews_count = fields.Integer(attribute="professional.rating_count")
-
-    @staticmethod
-    def _profile(user):
-        return user.customer or user.professional
-
-    def get_address(self, user):
-        return user.customer.address if user.customer else ma.missing
-
-    def get_location(self, user):
-        profile = self._profile(user)
-        return profile.location if profile else ma.missing
-
-    def get_pin_code(self, user):
-        profile = self._profile(user)
-        return profile.pin_code if profile else ma.missing
-
-
-class UserEnvelope(ma.Schema):
-    user = fields.Nested(UserSchema)
-
-
-class ErrorDetail(ma.Schema):
-    status = fields.Integer(required=True)
-    message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-
-
-class ErrorSchema(ma.Schema):
-    error = fields.Nested(ErrorDetail, required=True)
 
 
 class Money(fields.Decimal):

@@ -7,13 +7,12 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 from marshmallow import fields
 
-from household.api.fields import ErrorSchema, UserEnvelope
 from household.api.parsing import Blueprint
+from household.api.schemas import ErrorSchema, UserEnvelope
 from household.auth.access import current, login_required, roles_required
-from household.domain import documents
+from household.domain import documents, policies
 from household.domain.errors import InvalidInput, NotFound
 from household.extensions import db
-from household.models import Professional
 from household.models.user import ROLE_PROFESSIONAL
 
 blp = Blueprint("professionals", __name__, url_prefix="/api/professionals", description="Professionals")
@@ -48,15 +47,6 @@ class DocumentUpload(ma.Schema):
     document = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
 
 
-def _visible_professional(professional_id: int) -> Professional:
-    """The professional if the caller is the admin or that professional; 404 otherwise."""
-    user = current()
-    pro = db.session.get(Professional, professional_id)
-    if pro is None or not (user.is_admin or (user.professional is not None and user.professional.id == pro.id)):
-        raise NotFound("No such professional.")
-    return pro
-
-
 @blp.route("/me/document")
 class MyDocument(MethodView):
     @roles_required(ROLE_PROFESSIONAL)
@@ -84,7 +74,7 @@ class ProfessionalById(MethodView):
     @blp.response(200, ProfessionalDetail)
     def get(self, professional_id: int):
         """A professional's full profile, for the admin and that professional."""
-        return _visible_professional(professional_id)
+        return policies.visible_professional(db.session, current(), professional_id)
 
 
 @blp.route("/<int:professional_id>/document")
@@ -93,7 +83,7 @@ class ProfessionalDocument(MethodView):
     @blp.response(200, description="The document (PDF, PNG or JPEG)", content_type="application/octet-stream")
     def get(self, professional_id: int):
         """The verification document, for the admin and its owner."""
-        pro = _visible_professional(professional_id)
+        pro = policies.visible_professional(db.session, current(), professional_id)
         path = documents.document_file(pro, current_app.config["UPLOAD_DIR"])
         if path is None:
             raise NotFound("No document has been uploaded.")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from household import cache, fastpath
+from household import cache
 from household.api.audit import log
-from household.api.fields import ErrorSchema, Id, Money, PageArgs, PinCode, StrictSchema, Text
-from household.api.pagination import headers_for, page_of
+from household.api.fields import Id, Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.listing import cached_page
 from household.api.parsing import Blueprint
+from household.api.schemas import ErrorSchema
 from household.auth.access import roles_required
-from household.domain import catalogue
+from household.domain import catalogue, paging
 from household.extensions import db
 from household.models.user import ROLE_ADMIN
 
@@ -78,31 +78,18 @@ class PackageSchema(ma.Schema):
         return round(row["rating_sum"] / count, 2) if count else None
 
 
-def _json(body: str, total: int, args: dict) -> Response:
-    resp = Response(body, mimetype="application/json; charset=utf-8")
-    resp.headers.update(headers_for(total, args["page"], args["per_page"]))
-    fastpath.offer()
-    return resp
-
-
 @blp.route("/services")
 class Services(MethodView):
     @blp.arguments(ServiceListArgs(), location="query")
     @blp.response(200, ServiceSchema(many=True))
     def get(self, args):
         """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access."""
-        key = "services:" + "|".join(str(args.get(k) or "") for k in ("q", "location", "pin_code", "page", "per_page"))
-
         def compute():
-            rows, total = page_of(
-                catalogue.service_search(args.get("q"), args.get("location"), args.get("pin_code")),
-                args["page"],
-                args["per_page"],
-            )
+            stmt = catalogue.service_search(args.get("q"), args.get("location"), args.get("pin_code"))
+            rows, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
             return ServiceSchema(many=True).dump(rows), total
 
-        body, total = cache.cached_json((cache.CATALOGUE,), key, compute)
-        return _json(body, total, args)
+        return cached_page("services", (cache.CATALOGUE,), args, compute)
 
     @roles_required(ROLE_ADMIN)
     @blp.arguments(ServiceFields())
@@ -163,20 +150,10 @@ class ServicePackages(MethodView):
     @blp.response(200, PackageSchema(many=True))
     def get(self, args, service_id: int):
         """Approved, active professionals offering a service, best rated first; filter by place."""
-        key = f"packages:{service_id}:" + "|".join(
-            str(args.get(k) or "") for k in ("location", "pin_code", "page", "per_page")
-        )
-
         def compute():
             catalogue.live_service(db.session, service_id)
             stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
-            total = db.session.execute(
-                db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
-            ).scalar_one()
-            rows = db.session.execute(
-                stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-            ).mappings().all()
+            rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
             return PackageSchema(many=True).dump(rows), total
 
-        body, total = cache.cached_json((cache.CATALOGUE, cache.RATINGS), key, compute)
-        return _json(body, total, args)
+        return cached_page(f"packages:{service_id}", (cache.CATALOGUE, cache.RATINGS), args, compute)

@@ -6,9 +6,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from household.api.audit import log
-from household.api.fields import ErrorSchema, PageArgs, UserSchema
+from household.api.fields import PageArgs
 from household.api.pagination import headers_for, page_of
 from household.api.parsing import Blueprint
+from household.api.schemas import ErrorSchema, UserSchema
 from household.auth.access import current, roles_required
 from household.domain import accounts
 from household.domain.errors import BadRequest

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from household.domain import changes, lifecycle
+from household.domain import changes, lifecycle, paging, policies
 from household.domain.catalogue import find_live_service
-from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
 from household.models.service_request import STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED, ROLE_ADMIN
@@ -92,24 +93,37 @@ def filter_requests(
     return stmt
 
 
-def visible_to(stmt: Select, user: User) -> Select:
-    """Restrict a request query to what `user` may see: their own, or everything for the admin."""
-    if user.is_admin:
-        return stmt
-    if user.customer_id is not None:
-        return stmt.where(ServiceRequest.customer_id == user.customer_id)
-    if user.professional_id is not None:
-        return stmt.where(ServiceRequest.professional_id == user.professional_id)
-    return stmt.where(False)
+# Filters for which the exact total is kept by triggers (everything, or one status).
+_COUNTED_FILTERS = ("professional_id", "service_id", "date_from", "date_to")
 
 
-def get_visible(s: Session, user: User, request_id: int) -> ServiceRequest:
-    """The request if `user` may see it; otherwise 404, so strangers learn nothing."""
-    stmt = visible_to(select(ServiceRequest).where(ServiceRequest.id == request_id), user)
-    found = s.execute(stmt).scalar_one_or_none()
-    if found is None:
-        raise NotFound("No such service request.")
-    return found
+def request_page(
+    s: Session,
+    user,
+    filters: dict,
+    page: int,
+    per_page: int,
+    tz_name: str,
+    remember_count: Callable[[Callable[[], int]], int] = lambda compute: compute(),
+) -> tuple[list, int]:
+    """One page of the requests `user` may see, newest first, and their total.
+
+    The page is found over service_requests alone (its indexes answer the count and the order),
+    then names are joined onto just the page's ids: deep pages never join or sort the whole
+    table. The admin's totals over everything or one status come from the trigger-kept counters;
+    other totals go through `remember_count`, so that every page of one filter shares one count.
+    """
+    ids_query = policies.visible_requests(select(ServiceRequest.id), user)
+    wanted = {k: filters.get(k) for k in ("status", *_COUNTED_FILTERS)}
+    ids_query = filter_requests(ids_query, tz_name=tz_name, **wanted)
+    ids_query = ids_query.order_by(ServiceRequest.id.desc())
+    if user.is_admin and not any(filters.get(k) for k in _COUNTED_FILTERS):
+        total = status_total(s, filters.get("status"))
+    else:
+        total = remember_count(lambda: paging.count(s, ids_query))
+    ids = paging.page_ids(s, ids_query, ServiceRequest.id, total, page, per_page)
+    rows = s.execute(request_rows().where(ServiceRequest.id.in_(ids)).order_by(ServiceRequest.id.desc()))
+    return list(rows.mappings()), total
 
 
 def check_date(when: datetime | None, field: str = "date_of_request") -> None:
@@ -129,8 +143,8 @@ def bookable_professional(s: Session, professional_id: int, service_id: int) -> 
     return pro
 
 
-def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
-    """Book a service with a professional. The request starts as 'requested'."""
+def create(s: Session, customer_user: User, data: dict):
+    """Book a service with a professional; returns the new request (status 'requested') as the API shows it."""
     if customer_user.customer is None:
         raise Forbidden("Only customers can book services.")
     service = find_live_service(s, data["service_id"])
@@ -156,9 +170,7 @@ def create(s: Session, customer_user: User, data: dict) -> ServiceRequest:
     except DomainError:
         s.rollback()
         raise
-    changes.request(s, req.customer_id, req.professional_id)
-    s.commit()
-    return req
+    return _committed(s, req)
 
 
 def ensure_still_allowed(s: Session, user_id: int, professional_id: int | None = None) -> None:
@@ -201,17 +213,8 @@ def _ensure_still_bookable(s: Session, professional_id: int, service_id: int) ->
     ).first()
     if pro is None:
         raise InvalidInput(fields={"professional_id": ["This professional is not available."]})
-    live = s.execute(select(Service.id).where(Service.id == service_id, Service.deleted_at.is_(None))).first()
-    if live is None:
+    if find_live_service(s, service_id) is None:
         raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
-
-
-def _actor_of(user: User, req: ServiceRequest) -> str:
-    if user.customer is not None and req.customer_id == user.customer.id:
-        return lifecycle.CUSTOMER
-    if user.professional is not None and req.professional_id == user.professional.id:
-        return lifecycle.PROFESSIONAL
-    raise NotFound("No such service request.")
 
 
 def _conditional_update(
@@ -245,12 +248,15 @@ def _service_gone(s: Session, req: ServiceRequest) -> bool:
     ).first() is not None
 
 
-def change(s: Session, user: User, request_id: int, data: dict) -> ServiceRequest:
-    """Apply an action (accept, reject, close, cancel) or an edit of remarks/date to a request."""
+def change(s: Session, user: User, request_id: int, data: dict):
+    """Apply an action (accept, reject, close, cancel) or an edit of remarks/date to a request.
+
+    Returns the request as the API shows it, read once after the commit.
+    """
     if user.has_role(ROLE_ADMIN):
         raise Forbidden("The admin can view requests but not act on them.")
-    req = get_visible(s, user, request_id)
-    actor = _actor_of(user, req)
+    req = policies.visible_request(s, user, request_id)
+    actor = policies.party_to(user, req)
     action = data.get("action")
     if action is None:
         return _edit(s, user, req, actor, data)
@@ -287,13 +293,10 @@ def change(s: Session, user: User, request_id: int, data: dict) -> ServiceReques
             .execution_options(synchronize_session=False)
         )
         changes.record(s, changes.RATINGS)
-    changes.request(s, req.customer_id, req.professional_id)
-    s.commit()
-    s.refresh(req)
-    return req
+    return _committed(s, req)
 
 
-def _edit(s: Session, user: User, req: ServiceRequest, actor: str, data: dict) -> ServiceRequest:
+def _edit(s: Session, user: User, req: ServiceRequest, actor: str, data: dict):
     if actor != lifecycle.CUSTOMER:
         raise Forbidden("Only the customer can edit a request.")
     fields = {k: v for k, v in data.items() if k in ("remarks", "date_of_request")}
@@ -315,10 +318,15 @@ def _edit(s: Session, user: User, req: ServiceRequest, actor: str, data: dict) -
     if not written:
         s.rollback()
         raise Conflict("The request was closed or cancelled in the meantime.")
+    return _committed(s, req)
+
+
+def _committed(s: Session, req: ServiceRequest):
+    """Commit a write to `req` and return the request as the API shows it (one read, after the commit)."""
+    request_id = req.id
     changes.request(s, req.customer_id, req.professional_id)
     s.commit()
-    s.refresh(req)
-    return req
+    return row_for(s, request_id)
 
 
 def row_for(s: Session, request_id: int):

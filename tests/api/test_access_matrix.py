@@ -59,7 +59,8 @@ MATRIX = [
     ("PATCH", "/api/service-requests/{req}", {"action": "cancel"}, row(401, 200, 404, 403, 404, 404, 401, 403)),
     ("PATCH", "/api/service-requests/{req}", {"remarks": "changed"}, row(401, 200, 404, 403, 404, 404, 401, 403)),
     ("PATCH", "/api/service-requests", {"id": "{req}", "action": "reject"}, row(401, 403, 404, 200, 404, 404, 401, 403)),
-    ("GET", "/api/service-requests/professional/{pro_id}", None, row(401, 403, 403, 200, 403, 403, 401, 200)),
+    # Another professional's list is "not yours" (404); a customer has the wrong role (403).
+    ("GET", "/api/service-requests/professional/{pro_id}", None, row(401, 403, 403, 200, 404, 404, 401, 200)),
     ("GET", "/api/service-history", None, row(401, 200, 200, 403, 403, 403, 401, 403)),
     ("GET", "/api/summary", None, row(401, 200, 200, 200, 200, 200, 401, 200)),
     ("GET", "/api/all-users", None, row(401, 403, 403, 403, 403, 403, 401, 200)),

@@ -8,22 +8,12 @@ from sqlalchemy import func, select
 from household.extensions import db
 from household.models import AuthToken, User
 from tests.factories import ADMIN_EMAIL, PASSWORD, customer_payload, make_service, professional_payload
+from tests.support import assert_error
 
 
 def user_count(app) -> int:
     with app.app_context():
         return db.session.execute(select(func.count(User.id))).scalar_one()
-
-
-def assert_error(resp, status, field=None):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    body = resp.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["status"] == status
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if field:
-        assert field in body["error"]["fields"], body
-    return body["error"]
 
 
 # --- registration -------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ import requests
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.api.test_auth import assert_error
 from tests.factories import customer_payload
+from tests.support import assert_error
 
 LIMIT = 4096
 ROOT = Path(__file__).resolve().parents[2]

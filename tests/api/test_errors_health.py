@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from household import create_app
-from tests.api.test_auth import assert_error
 from tests.conftest import app_config
+from tests.support import assert_error
 
 
 def test_unknown_api_path_is_json_404(api):

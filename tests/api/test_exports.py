@@ -13,9 +13,9 @@ from sqlalchemy import select
 from household.domain.requests import filter_requests, request_rows
 from household.extensions import db
 from household.models import ExportJob, ServiceRequest
-from tests.api.test_auth import assert_error
 from tests.factories import make_service
 from tests.jobs.support import SmtpSink, add_request, celery_worker, config, ist, wait_until
+from tests.support import assert_error
 
 COLUMNS = [
     "id", "service", "customer", "professional", "status", "date_of_request", "date_of_completion", "rating",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from household import create_app
-from tests.api.test_auth import assert_error
 from tests.conftest import app_config
 from tests.factories import ADMIN_EMAIL, PASSWORD, Api, customer_payload
+from tests.support import assert_error
 
 VICTIM = "victim@example.com"
 LIMITS = {

@@ -8,7 +8,7 @@ import pytest
 
 from household.extensions import db
 from household.models import Notification, utcnow
-from tests.api.test_auth import assert_error
+from tests.support import assert_error
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.api.conftest import future
-from tests.api.test_auth import assert_error
+from tests.support import assert_error
 
 REQUEST_FIELDS = {
     "id", "service_id", "service_name", "customer_id", "customer_name", "professional_id", "professional_name",
@@ -270,7 +270,7 @@ def test_professional_requests_endpoint(market):
     resp = api.get(f"/api/service-requests/professional/{pid}", market.pro_token)
     assert [r["id"] for r in resp.get_json()] == [a["id"]]
     assert [r["id"] for r in api.get(f"/api/service-requests/professional/{pid}", market.admin).get_json()] == [a["id"]]
-    assert_error(api.get(f"/api/service-requests/professional/{pid}", market.pro2_token), 403)
+    assert_error(api.get(f"/api/service-requests/professional/{pid}", market.pro2_token), 404)  # not yours
     assert_error(api.get(f"/api/service-requests/professional/{pid}", market.alice_token), 403)
     assert_error(api.get(f"/api/service-requests/professional/{pid}"), 401)
     assert_error(api.get("/api/service-requests/professional/999999", market.admin), 404)
@@ -343,7 +343,8 @@ def test_professional_sees_where_to_go(market):
 
 def test_list_rows_dump_exactly_as_their_schemas(app, market):
     """Lists build their JSON rows directly; the result is what the documented schemas give."""
-    from household.api.requests import HistorySchema, RequestSchema, _row_dumper
+    from household.api.listing import row_dumper
+    from household.api.requests import HistorySchema, RequestSchema
     from household.domain.requests import request_rows
     from household.extensions import db
 
@@ -354,7 +355,7 @@ def test_list_rows_dump_exactly_as_their_schemas(app, market):
     with app.app_context():
         rows = db.session.execute(request_rows()).mappings().all()
         for schema in (RequestSchema, HistorySchema):
-            assert _row_dumper(schema)(rows) == schema(many=True).dump(rows)
+            assert row_dumper(schema)(rows) == schema(many=True).dump(rows)
         db.session.remove()
     assert {r["rating"] for r in market.api.get("/api/service-history", market.alice_token).get_json()} == {5, None}
 

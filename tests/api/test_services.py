@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_auth import assert_error
+from tests.support import assert_error
 
 
 def names(resp):

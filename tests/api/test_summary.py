@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.test_auth import assert_error
+from tests.support import assert_error
 
 
 def close(market, token_pro, pro, rating):

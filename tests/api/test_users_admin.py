@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_auth import assert_error
 from tests.factories import ADMIN_EMAIL, PASSWORD, make_service
+from tests.support import assert_error
 
 
 @pytest.fixture
