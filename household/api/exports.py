@@ -11,9 +11,9 @@ from household.api.fields import Date, Id, PageArgs, StrictSchema
 from household.api.pagination import headers_for, page_of
 from household.api.parsing import Blueprint
 from household.auth.access import current, roles_required
+from household.domain import exports
 from household.domain.errors import Conflict
 from household.extensions import db
-from household.jobs import exports
 from household.models.activity import EXPORT_STATES
 from household.models.service_request import STATUS_CLOSED, STATUSES
 from household.models.user import ROLE_ADMIN

@@ -7,22 +7,26 @@ person, so that a failure retries that person alone.
 
 from __future__ import annotations
 
-import random
-
 from celery import Celery, Task
 from celery.schedules import crontab
-from flask import Flask, current_app
+from flask import Flask
 
-# Retries of a failed delivery: 30 s, 1 min, 2 min ... capped at an hour, 8 times (about 2 hours).
-MAX_RETRIES = 8
-RETRY_BASE_SECONDS = 30
-RETRY_CAP_SECONDS = 3600
+from household.jobs import tasks
+from household.jobs.dispatch import enqueue
+
+__all__ = ["beat_schedule", "celery_init_app", "enqueue"]
 
 
 def celery_init_app(app: Flask) -> Celery:
-    """Create the app's Celery instance (broker and results on REDIS_URL) with the beat schedule."""
+    """Create the app's Celery instance (broker and results on REDIS_URL) with the beat schedule.
+
+    The tasks' retry options are read from the app's settings here (JOB_RETRY_BASE_SECONDS, see
+    tasks.retry_options): changing app.config afterwards does not reach them.
+    """
 
     class FlaskTask(Task):
+        """A task that runs inside an app context of `app` (its own session, removed afterwards)."""
+
         def __call__(self, *args, **kwargs):
             with app.app_context():
                 return self.run(*args, **kwargs)
@@ -32,6 +36,7 @@ def celery_init_app(app: Flask) -> Celery:
         broker_url=app.config["REDIS_URL"],
         result_backend=app.config["REDIS_URL"],
         task_ignore_result=True,
+        # Acknowledged once it has run, so a task whose worker died is delivered again (see below).
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -39,14 +44,13 @@ def celery_init_app(app: Flask) -> Celery:
         timezone=app.config["APP_TIMEZONE"],
         enable_utc=True,
         task_always_eager=app.config.get("CELERY_ALWAYS_EAGER", False),
+        task_annotations=tasks.retry_options(app.config),
         beat_schedule=beat_schedule(app),
         # A task whose worker died unacknowledged is delivered again after this many seconds.
         broker_transport_options={"visibility_timeout": app.config.get("CELERY_VISIBILITY_TIMEOUT", 3600)},
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    from household.jobs import tasks  # noqa: F401 - registers the tasks
-
     return celery_app
 
 
@@ -70,16 +74,3 @@ def beat_schedule(app: Flask) -> dict:
             "options": {"expires": 600},
         },
     }
-
-
-def enqueue(task_name: str, *args, **options):
-    """Queue a task on this Flask app's Celery (not whichever Celery app was created last)."""
-    celery_app: Celery = current_app.extensions["celery"]
-    return celery_app.tasks[task_name].apply_async(args=args, **options)
-
-
-def retry_delay(retries: int) -> float:
-    """Exponential backoff with jitter: base * 2^retries seconds (JOB_RETRY_BASE_SECONDS), capped."""
-    base = float(current_app.config.get("JOB_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS))
-    delay = min(RETRY_CAP_SECONDS, base * (2**retries))
-    return delay * random.uniform(0.8, 1.2)

@@ -14,6 +14,9 @@ A row's `created_at` is the time of the current claim.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from household.models import utcnow
+
+log = logging.getLogger("household.jobs.claims")
 
 CLAIMED = "claimed"
 SENT = "sent"
@@ -107,3 +112,16 @@ def release(s: Session, model: type, row_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     s.commit()
+
+
+@contextmanager
+def released_on_failure(s: Session, model: type, row_id: int) -> Iterator[None]:
+    """Send inside this block: if it fails, the claim is released for the retry and the error goes on."""
+    try:
+        yield
+    except Exception:
+        try:
+            release(s, model, row_id)
+        except Exception:  # the database may be the thing that failed; the stale claim is taken over later
+            log.exception("Could not release the claim on %s %s", model.__name__, row_id)
+        raise

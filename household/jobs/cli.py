@@ -1,6 +1,8 @@
-"""flask jobs run <name>: run a job synchronously, for operators and tests.
+"""flask jobs run <name>: run a job now, in this process, for operators and tests.
 
-The same code as the Celery tasks, one person at a time in this process, printing what happened:
+The commands find who is due as the beat tasks do and run the worker's own task for each of them,
+one at a time, printing what happened. Nothing is retried here: a failure the worker would retry is
+printed, and the command exits with status 1.
 
     flask jobs run daily-reminders [--date 2026-10-15]
     flask jobs run monthly-report [--month 2026-10]
@@ -9,16 +11,14 @@ The same code as the Celery tasks, one person at a time in this process, printin
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from household.extensions import db
-from household.jobs import exports, reminders, reports
+from household.jobs import exports, tasks
 from household.jobs.claims import ClaimBusy
-from household.jobs.timeutil import local_today, parse_month, previous_month
+from household.jobs.dispatch import task
+from household.models import ExportJob
 from household.notify import DeliveryError
 
 jobs_cli = AppGroup("jobs", help="Run background jobs now, in this process.")
@@ -29,12 +29,23 @@ def run() -> None:
     """Run one job synchronously."""
 
 
-def _outcome(send, *args) -> str:
+def _run_task(task_name: str, *args) -> str:
+    """Run a task's body here and now; what the worker would retry is reported as "failed: ..."."""
     try:
-        return send(db.session, *args)
+        # Called directly, a task runs in this process, and Celery's retry raises the error instead.
+        return task(task_name)(*args)
     except (DeliveryError, ClaimBusy) as exc:
-        db.session.rollback()
         return f"failed: {exc}"
+
+
+def _run_for_each(label: str, task_name: str, ids: list[int], *args) -> int:
+    """Run the task for each id, printing each outcome; returns how many failed."""
+    failed = 0
+    for item_id in ids:
+        outcome = _run_task(task_name, item_id, *args)
+        failed += outcome.startswith("failed")
+        click.echo(f"{label} {item_id}: {outcome}")
+    return failed
 
 
 @run.command("daily-reminders")
@@ -42,14 +53,8 @@ def _outcome(send, *args) -> str:
               help="The local day to remind about (default: today in APP_TIMEZONE).")
 def daily_reminders_command(day) -> None:
     """Send today's reminders to professionals with requests waiting or due."""
-    tz_name = current_app.config["APP_TIMEZONE"]
-    when: date = day.date() if day else local_today(tz_name)
-    ids = reminders.due_professional_ids(db.session, when, tz_name)
-    failed = 0
-    for professional_id in ids:
-        outcome = _outcome(reminders.send_reminder, professional_id, when)
-        failed += outcome.startswith("failed")
-        click.echo(f"professional {professional_id}: {outcome}")
+    when, ids = tasks.due_reminders(day.date() if day else None)
+    failed = _run_for_each("professional", tasks.SEND_DAILY_REMINDER, ids, when.isoformat())
     click.echo(f"Daily reminders for {when.isoformat()}: {len(ids)} due, {failed} failed.")
     if failed:
         raise SystemExit(1)
@@ -59,18 +64,11 @@ def daily_reminders_command(day) -> None:
 @click.option("--month", default=None, help="YYYY-MM (default: the month just ended in APP_TIMEZONE).")
 def monthly_report_command(month: str | None) -> None:
     """Send the monthly activity report to every customer active that month."""
-    tz_name = current_app.config["APP_TIMEZONE"]
-    month = month or previous_month(tz_name)
     try:
-        parse_month(month)
+        month, ids = tasks.due_reports(month)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from exc
-    ids = reports.customers_with_activity(db.session, month, tz_name)
-    failed = 0
-    for customer_id in ids:
-        outcome = _outcome(reports.send_report, customer_id, month)
-        failed += outcome.startswith("failed")
-        click.echo(f"customer {customer_id}: {outcome}")
+    failed = _run_for_each("customer", tasks.SEND_MONTHLY_REPORT, ids, month)
     click.echo(f"Monthly report for {month}: {len(ids)} customers with activity, {failed} failed.")
     if failed:
         raise SystemExit(1)
@@ -80,8 +78,9 @@ def monthly_report_command(month: str | None) -> None:
 @click.argument("job_id")
 def export_command(job_id: str) -> None:
     """Write the CSV file of a queued (or interrupted) export job and tell the admin."""
+    # The worker's export task would queue the email; here it is sent at once, so its outcome is printed.
     outcome = exports.run_export(db.session, job_id)
-    job = db.session.get(exports.ExportJob, job_id)
+    job = db.session.get(ExportJob, job_id)
     if job is None:
         raise click.ClickException(f"No export job {job_id}.")
     click.echo(f"Export {job_id}: {outcome} ({job.state}, {job.rows} rows)")
@@ -89,4 +88,4 @@ def export_command(job_id: str) -> None:
         click.echo(f"Reason: {job.error}")
         raise SystemExit(1)
     if outcome == exports.DONE:
-        click.echo(f"Email to the admin: {_outcome(exports.send_ready_email, job_id)}")
+        click.echo(f"Email to the admin: {_run_task(tasks.SEND_EXPORT_READY, job_id)}")

@@ -1,8 +1,9 @@
-"""CSV exports of service requests, started by the admin and written by a worker.
+"""The export worker: writes the CSV file of an export job, then tells the admin it is ready.
 
-The rows are the ones the request lists show for the same filters (`domain.requests.filter_requests`),
-streamed from the database in batches (a server-side cursor on PostgreSQL) and written straight to a
-file under EXPORT_DIR, so memory does not grow with the number of rows.
+Starting a job and reading its state is household.domain.exports. The rows are the ones the request
+lists show for the same filters (`domain.requests.filter_requests`), streamed from the database in
+batches (a server-side cursor on PostgreSQL) and written straight to a file under EXPORT_DIR, so
+memory does not grow with the number of rows.
 
 Re-running a job is safe: each attempt writes its own file and records its name on the job before
 writing; progress updates and the final "done" only apply while that name is still the job's, so
@@ -13,12 +14,10 @@ stops, and a job finishes exactly once.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, func, select, update
@@ -26,18 +25,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from household.bounds import DATE_RANGE_MESSAGE, date_in_range, is_id
-from household.domain.errors import DomainError, InvalidInput, NotFound
+from household.domain.errors import DomainError, InvalidInput
+from household.domain.exports import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    export_dir,
+    job_filters,
+    queue_export,
+    start_export,  # noqa: F401 - tests/api/test_hostile_input.py starts jobs through this module
+)
 from household.domain.requests import CustomerUser, ProfessionalUser, filter_requests, request_rows
-from household.jobs import enqueue
-from household.models import ExportJob, Notification, Professional, Service, ServiceRequest, User, utcnow
-from household.models.service_request import STATUS_CLOSED
+from household.models import ExportJob, Notification, Service, ServiceRequest, User, utcnow
 from household.notify.email import send_email
 from household.notify.formatting import local_time
 from household.notify.templates import render_email
 
 log = logging.getLogger("household.jobs.exports")
 
-KIND_SERVICE_REQUESTS = "service_requests"
 COLUMNS = (
     "id",
     "service",
@@ -53,107 +59,6 @@ COLUMNS = (
 BATCH_ROWS = 5000
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-DONE = "done"
-FAILED = "failed"
-QUEUED = "queued"
-RUNNING = "running"
-
-
-# --- starting and reading jobs -------------------------------------------------------------------
-
-
-def start_export(
-    s: Session,
-    admin: User,
-    *,
-    status: str | None = STATUS_CLOSED,
-    professional_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> ExportJob:
-    """Record a new export of service requests and queue it for a worker.
-
-    `status=None` exports every status. If the queue cannot be reached, the job is returned
-    already `failed`, with the reason.
-    """
-    # The API's schema checks these too; a job is also started from code, and a date the worker's
-    # arithmetic overflows on would only fail there, after a 202.
-    for name, day in (("date_from", date_from), ("date_to", date_to)):
-        if day is not None and not date_in_range(day):
-            raise InvalidInput(fields={name: [DATE_RANGE_MESSAGE]})
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput(fields={"date_to": ["The end date must be on or after the start date."]})
-    if professional_id is not None and not is_id(professional_id):
-        raise InvalidInput(fields={"professional_id": ["No such professional."]})
-    if professional_id is not None and s.get(Professional, professional_id) is None:
-        raise InvalidInput(fields={"professional_id": ["No such professional."]})
-    filters = {
-        "status": status,
-        "professional_id": professional_id,
-        "date_from": date_from.isoformat() if date_from else None,
-        "date_to": date_to.isoformat() if date_to else None,
-    }
-    job = ExportJob(
-        id=secrets.token_hex(16),
-        requested_by_id=admin.id,
-        kind=KIND_SERVICE_REQUESTS,
-        filters=json.dumps(filters),
-        state=QUEUED,
-        progress=0,
-        rows=0,
-        attempts=0,
-        created_at=utcnow(),
-    )
-    s.add(job)
-    s.commit()
-    try:
-        enqueue("household.run_export", job.id)
-    except Exception:
-        log.exception("Could not queue export %s", job.id)
-        job.state = FAILED
-        job.error = "The job queue is unavailable, so the export could not start. Please try again shortly."
-        job.finished_at = utcnow()
-        s.commit()
-    return job
-
-
-def get_job(s: Session, job_id: str) -> ExportJob:
-    """The export job, or NotFound."""
-    job = s.get(ExportJob, job_id) if isinstance(job_id, str) and len(job_id) <= 32 else None
-    if job is None:
-        raise NotFound("No such export.")
-    return job
-
-
-def recent_jobs() -> Select:
-    """Export jobs, newest first."""
-    return select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id)
-
-
-def job_filters(job: ExportJob) -> dict:
-    """The filters a job was started with."""
-    try:
-        return json.loads(job.filters or "{}")
-    except ValueError:
-        return {}
-
-
-def download_url(job: ExportJob) -> str | None:
-    """Where the finished file can be downloaded (None until it is done)."""
-    return f"/api/exports/{job.id}/download" if job.state == DONE else None
-
-
-def export_file(job: ExportJob) -> tuple[Path, str]:
-    """The finished file of a job and the name offered for it: service-requests-<date>.csv.
-
-    Raises NotFound when the file is gone (e.g. cleaned up).
-    """
-    path = _export_dir() / (job.file_path or "")
-    if not job.file_path or not path.is_file():
-        raise NotFound("The export file is no longer available; please export again.")
-    day = job.created_at.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
-    return path, f"service-requests-{day.isoformat()}.csv"
 
 
 # --- the rows ---------------------------------------------------------------------------------------
@@ -236,10 +141,6 @@ class Superseded(Exception):  # noqa: N818 - a state, not a failure
     """A newer attempt took the job over; this one stops quietly."""
 
 
-def _export_dir() -> Path:
-    return Path(current_app.config["EXPORT_DIR"])
-
-
 def _remove(*paths: Path) -> None:
     for path in paths:
         try:
@@ -289,7 +190,7 @@ def run_export(s: Session, job_id: str) -> str:
     s.commit()
     if taken.rowcount != 1:
         return "already finished"
-    folder = _export_dir()
+    folder = export_dir()
     if previous:  # a previous attempt died: its file starts over
         _remove(folder / previous, folder / (previous + ".part"))
     final = folder / file_name
@@ -367,17 +268,15 @@ def _finish(s: Session, job_id: str, file_name: str, rows: int, owner_id: int) -
     if done.rowcount != 1:
         s.rollback()
         return False
-    s.add(
-        Notification(
-            user_id=owner_id,
-            kind="export_ready",
-            message=f"Your CSV export of {rows} service request{'' if rows == 1 else 's'} is ready.",
-            link=f"/api/exports/{job_id}/download",
-            created_at=utcnow(),
-        )
-    )
+    message = f"Your CSV export of {rows} service request{'' if rows == 1 else 's'} is ready."
+    _notify(s, owner_id, "export_ready", message, f"/api/exports/{job_id}/download")
     s.commit()
     return True
+
+
+def _notify(s: Session, owner_id: int, kind: str, message: str, link: str) -> None:
+    """Tell the admin who started the job, in the app (committed with the job's new state)."""
+    s.add(Notification(user_id=owner_id, kind=kind, message=message, link=link, created_at=utcnow()))
 
 
 def _fail(s: Session, job_id: str, file_name: str, owner_id: int, reason: str) -> None:
@@ -389,15 +288,7 @@ def _fail(s: Session, job_id: str, file_name: str, owner_id: int, reason: str) -
             .execution_options(synchronize_session=False)
         )
         if failed.rowcount == 1:
-            s.add(
-                Notification(
-                    user_id=owner_id,
-                    kind="export_failed",
-                    message=f"Your CSV export failed: {reason}",
-                    link=f"/admin/exports?job={job_id}",
-                    created_at=utcnow(),
-                )
-            )
+            _notify(s, owner_id, "export_failed", f"Your CSV export failed: {reason}", f"/admin/exports?job={job_id}")
         s.commit()
     except SQLAlchemyError:
         s.rollback()
@@ -421,7 +312,7 @@ def requeue_stale(s: Session, older_than_minutes: int = 15) -> list[str]:
     stale = select(ExportJob.id).where(ExportJob.state == QUEUED, ExportJob.created_at < cutoff)
     ids = list(s.execute(stale).scalars())
     for job_id in ids:
-        enqueue("household.run_export", job_id)
+        queue_export(job_id)
     return ids
 
 

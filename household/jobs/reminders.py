@@ -7,7 +7,6 @@ overdue included. One email, plus one Google Chat message when a webhook is conf
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,8 +24,6 @@ from household.notify.email import send_email
 from household.notify.formatting import local_time, plural
 from household.notify.templates import render_email
 
-log = logging.getLogger("household.jobs.reminders")
-
 SENT = "sent"
 ALREADY_SENT = "already sent"
 NOTHING_DUE = "nothing due"
@@ -34,6 +31,8 @@ NOTHING_DUE = "nothing due"
 
 @dataclass
 class ReminderItem:
+    """One request in a reminder, with what the professional needs to get there."""
+
     request_id: int
     service_name: str
     customer_name: str
@@ -59,10 +58,12 @@ class Reminder:
 
     @property
     def total(self) -> int:
+        """How many requests the reminder lists."""
         return len(self.waiting) + len(self.due_today) + len(self.overdue)
 
     @property
     def summary(self) -> str:
+        """The groups in one line: '2 requests waiting for your answer, 1 job due today'."""
         parts = []
         if self.waiting:
             parts.append(f"{plural(len(self.waiting), 'request')} waiting for your answer")
@@ -74,6 +75,7 @@ class Reminder:
 
     @property
     def subject(self) -> str:
+        """The email's subject: the day and the summary."""
         return f"Your service requests for {self.day:%a %d %b}: {self.summary}"
 
     def sections(self) -> list[tuple[str, list[ReminderItem]]]:
@@ -86,6 +88,7 @@ class Reminder:
         return [(title, items) for title, items in groups if items]
 
     def chat_text(self) -> str:
+        """The reminder as one Google Chat message (plain text, one line per request)."""
         header = f"*Household Services reminder for {self.name}* ({self.day:%a %d %b %Y})"
         lines = [header, f"{self.summary}."]
         for title, items in self.sections():
@@ -175,7 +178,7 @@ def send_reminder(s: Session, professional_id: int, day: date) -> str:
     if row is None:
         return ALREADY_SENT
     row_id, email_done, chat_done = row.id, row.email_sent_at is not None, row.chat_sent_at is not None
-    try:
+    with claims.released_on_failure(s, ReminderLog, row_id):
         if not email_done:
             text, html = render_email("daily_reminder", reminder=reminder)
             send_email((reminder.name, reminder.email), reminder.subject, text=text, html=html)
@@ -183,15 +186,5 @@ def send_reminder(s: Session, professional_id: int, day: date) -> str:
         if chat_configured() and not chat_done:
             post_chat_message(reminder.chat_text())
             claims.record(s, ReminderLog, row_id, chat_sent_at=utcnow())
-    except Exception:
-        _release_quietly(s, row_id)
-        raise
     claims.mark_sent(s, ReminderLog, row_id)
     return SENT
-
-
-def _release_quietly(s: Session, row_id: int) -> None:
-    try:
-        claims.release(s, ReminderLog, row_id)
-    except Exception:  # the database may be the thing that failed; the stale claim is taken over later
-        log.exception("Could not release reminder claim %s", row_id)

@@ -1,200 +1,23 @@
-"""The monthly activity report: each customer active last month gets an HTML email with a PDF copy.
+"""Sending the monthly activity report: each customer active last month gets an HTML email with a PDF copy, once.
 
-A customer's month (calendar month in the platform's time zone) holds the requests they made
-(`created_at`), the ones closed (`date_of_completion`) and the ones cancelled (cancelling is final, so
-the request's last update is when it was cancelled). What they spent is the catalogue price of the
-services closed that month.
+What the report says is household.domain.reports; this module sends it, claiming it first
+(household.jobs.claims) so that a customer gets one report per month.
 """
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from functools import lru_cache
-
 from flask import current_app
-from sqlalchemy import Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from household.domain.requests import ProfessionalUser
+from household.domain.reports import build_report
 from household.jobs import claims
-from household.jobs.timeutil import month_bounds, month_title
-from household.models import Customer, MonthlyReportLog, Professional, Service, ServiceRequest, User, utcnow
-from household.models.service_request import STATUS_CANCELLED, STATUS_CLOSED
+from household.models import MonthlyReportLog, utcnow
 from household.notify.email import Attachment, send_email
-from household.notify.formatting import local_date, rupees
 from household.notify.templates import render_email
-
-log = logging.getLogger("household.jobs.reports")
 
 SENT = "sent"
 ALREADY_SENT = "already sent"
 NO_ACTIVITY = "no activity"
-TOP_SERVICES = 5
-
-
-@dataclass
-class ServiceUse:
-    name: str
-    count: int
-    percent: int  # bar length, relative to the most used service
-
-
-@dataclass
-class Rating:
-    professional_name: str
-    service_name: str
-    rating: int
-    closed_on: str
-
-
-@dataclass
-class MonthlyReport:
-    """One customer's month on the platform."""
-
-    customer_id: int
-    name: str
-    email: str
-    month: str
-    made: int = 0
-    closed: int = 0
-    cancelled: int = 0
-    spent: Decimal = Decimal("0.00")
-    ratings: list[Rating] = field(default_factory=list)
-    services: list[ServiceUse] = field(default_factory=list)
-    link: str = ""
-
-    @property
-    def title(self) -> str:
-        return month_title(self.month)
-
-    @property
-    def spent_text(self) -> str:
-        return rupees(self.spent)
-
-    @property
-    def subject(self) -> str:
-        return f"Your Household Services activity in {self.title}"
-
-    @property
-    def pdf_filename(self) -> str:
-        return f"household-services-{self.month}.pdf"
-
-
-def _activity(start: datetime, end: datetime):
-    created = and_(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
-    closed = and_(
-        ServiceRequest.status == STATUS_CLOSED,
-        ServiceRequest.date_of_completion >= start,
-        ServiceRequest.date_of_completion < end,
-    )
-    cancelled = and_(
-        ServiceRequest.status == STATUS_CANCELLED,
-        ServiceRequest.updated_at >= start,
-        ServiceRequest.updated_at < end,
-    )
-    return created, closed, cancelled
-
-
-def customers_with_activity(s: Session, month: str, tz_name: str) -> list[int]:
-    """Active customers who made, closed or cancelled a request in `month` (YYYY-MM, local time)."""
-    created, closed, cancelled = _activity(*month_bounds(month, tz_name))
-    stmt = (
-        select(ServiceRequest.customer_id)
-        .join(Customer, Customer.id == ServiceRequest.customer_id)
-        .join(User, User.id == Customer.user_id)
-        .where(User.active.is_(True), or_(created, closed, cancelled))
-        .distinct()
-        .order_by(ServiceRequest.customer_id)
-    )
-    return list(s.execute(stmt).scalars())
-
-
-@dataclass(frozen=True)
-class _ReportQueries:
-    customer: Select
-    activity: Select
-
-
-@lru_cache(maxsize=8)
-def _report_queries(month: str, tz_name: str) -> _ReportQueries:
-    """The report's two queries for one month, built once and run for each customer (:customer_id)."""
-    customer_id = bindparam("customer_id", type_=Integer)
-    created, closed, cancelled = _activity(*month_bounds(month, tz_name))
-    return _ReportQueries(
-        customer=select(Customer.id, User.name, User.email, User.active)
-        .join(User, User.id == Customer.user_id)
-        .where(Customer.id == customer_id),
-        # Every request the customer made, closed or cancelled that month (a handful): counted here.
-        activity=select(
-            ServiceRequest.status,
-            ServiceRequest.created_at,
-            ServiceRequest.date_of_completion,
-            ServiceRequest.updated_at,
-            ServiceRequest.rating,
-            Service.id.label("service_id"),
-            Service.name.label("service_name"),
-            Service.price,
-            ProfessionalUser.name.label("professional_name"),
-        )
-        .join(Service, Service.id == ServiceRequest.service_id)
-        .join(Professional, Professional.id == ServiceRequest.professional_id)
-        .join(ProfessionalUser, ProfessionalUser.id == Professional.user_id)
-        .where(ServiceRequest.customer_id == customer_id, or_(created, closed, cancelled))
-        .order_by(ServiceRequest.id),
-    )
-
-
-def build_report(s: Session, customer_id: int, month: str) -> MonthlyReport | None:
-    """One customer's report for `month`, or None when they had no activity (or are blocked)."""
-    config = current_app.config
-    tz_name = config["APP_TIMEZONE"]
-    queries = _report_queries(month, tz_name)
-    params = {"customer_id": customer_id}
-    customer = s.execute(queries.customer, params).one_or_none()
-    if customer is None or not customer.active:
-        return None
-    start, end = month_bounds(month, tz_name)
-
-    def within(moment: datetime | None) -> bool:
-        return moment is not None and start <= moment < end
-
-    report = MonthlyReport(
-        customer_id=customer.id,
-        name=customer.name,
-        email=customer.email,
-        month=month,
-        link=config["PUBLIC_URL"].rstrip("/") + "/customer/history",
-    )
-    uses: Counter[tuple[str, int]] = Counter()
-    rated = []
-    spent = Decimal("0")
-    for row in s.execute(queries.activity, params):
-        if within(row.created_at):
-            report.made += 1
-            uses[(row.service_name, row.service_id)] += 1
-        if row.status == STATUS_CLOSED and within(row.date_of_completion):
-            report.closed += 1
-            spent += Decimal(str(row.price))
-            if row.rating is not None:
-                rated.append(row)
-        if row.status == STATUS_CANCELLED and within(row.updated_at):
-            report.cancelled += 1
-    if not (report.made or report.closed or report.cancelled):
-        return None
-    report.spent = spent.quantize(Decimal("0.01"))
-    rated.sort(key=lambda row: row.date_of_completion)
-    report.ratings = [
-        Rating(row.professional_name, row.service_name, row.rating, local_date(row.date_of_completion, tz_name))
-        for row in rated
-    ]
-    top = sorted(uses.items(), key=lambda item: (-item[1], item[0][0]))[:TOP_SERVICES]
-    most = top[0][1] if top else 0
-    report.services = [ServiceUse(name, count, max(4, round(100 * count / most))) for (name, _), count in top]
-    return report
 
 
 def send_report(s: Session, customer_id: int, month: str) -> str:
@@ -203,30 +26,25 @@ def send_report(s: Session, customer_id: int, month: str) -> str:
     Returns "sent", "already sent" or "no activity". Raises claims.ClaimBusy when another worker is
     sending it right now and DeliveryError when the mail server failed (after releasing the claim).
     """
-    report = build_report(s, customer_id, month)
+    config = current_app.config
+    history = config["PUBLIC_URL"].rstrip("/") + "/customer/history"
+    report = build_report(s, customer_id, month, tz_name=config["APP_TIMEZONE"], link=history)
     if report is None:
         return NO_ACTIVITY
     row = claims.claim(s, MonthlyReportLog, customer_id=customer_id, month=month)
     if row is None:
         return ALREADY_SENT
-    row_id = row.id
-    from household.notify.report_pdf import monthly_report_pdf  # fpdf2 is slow to import: only when sending
+    # fpdf2 takes a second or more to import: only the processes that send a report pay for it.
+    from household.notify.report_pdf import monthly_report_pdf
 
-    try:
+    with claims.released_on_failure(s, MonthlyReportLog, row.id):
         text, html = render_email("monthly_report", report=report)
-        pdf = monthly_report_pdf(report)
         send_email(
             (report.name, report.email),
             report.subject,
             text=text,
             html=html,
-            attachments=[Attachment(report.pdf_filename, "application/pdf", pdf)],
+            attachments=[Attachment(report.pdf_filename, "application/pdf", monthly_report_pdf(report))],
         )
-    except Exception:
-        try:
-            claims.release(s, MonthlyReportLog, row_id)
-        except Exception:  # the database may be the thing that failed; the stale claim is taken over later
-            log.exception("Could not release report claim %s", row_id)
-        raise
-    claims.mark_sent(s, MonthlyReportLog, row_id, sent_at=utcnow())
+    claims.mark_sent(s, MonthlyReportLog, row.id, sent_at=utcnow())
     return SENT

@@ -1,14 +1,16 @@
-"""Calendar days and months in the platform's time zone (APP_TIMEZONE), as UTC instants."""
+"""Today and last month in the platform's time zone (APP_TIMEZONE): when the jobs run for."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+# The calendar months themselves belong to the monthly report's data; month_bounds stays importable
+# here for the callers that take the jobs' calendar from this module (bench/jobs_bench.py).
+from household.domain.reports import month_bounds
 from household.models import utcnow
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+__all__ = ["local_now", "local_today", "month_bounds", "previous_month"]
 
 
 def local_now(tz_name: str) -> datetime:
@@ -21,31 +23,8 @@ def local_today(tz_name: str) -> date:
     return local_now(tz_name).date()
 
 
-def parse_month(value: str) -> tuple[int, int]:
-    """'2026-10' → (2026, 10); ValueError for anything else."""
-    match = MONTH_RE.match(value or "")
-    if not match:
-        raise ValueError(f"Expected a month as YYYY-MM, got {value!r}.")
-    return int(match.group(1)), int(match.group(2))
-
-
-def month_bounds(month: str, tz_name: str) -> tuple[datetime, datetime]:
-    """Where a local calendar month starts and where the next one starts (aware datetimes)."""
-    year, number = parse_month(month)
-    tz = ZoneInfo(tz_name)
-    start = datetime.combine(date(year, number, 1), time.min, tzinfo=tz)
-    following = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
-    return start, datetime.combine(following, time.min, tzinfo=tz)
-
-
 def previous_month(tz_name: str, today: date | None = None) -> str:
     """The month that ended most recently in the platform's time zone, as YYYY-MM."""
     today = today or local_today(tz_name)
     year, number = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
     return f"{year:04d}-{number:02d}"
-
-
-def month_title(month: str) -> str:
-    """'2026-10' → 'October 2026'."""
-    year, number = parse_month(month)
-    return date(year, number, 1).strftime("%B %Y")

@@ -13,7 +13,7 @@ from fpdf import FPDF
 from household.notify.formatting import latin1, rupees
 
 if TYPE_CHECKING:
-    from household.jobs.reports import MonthlyReport
+    from household.domain.reports import MonthlyReport
 
 INK = (31, 41, 51)
 MUTED = (107, 114, 128)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.factories import make_service
-from tests.jobs.support import SmtpSink, config
+from tests.jobs.support import SmtpSink, celery_configured, config
 
 
 @pytest.fixture
@@ -21,8 +21,11 @@ def smtp(app):
 
 @pytest.fixture
 def quick_retries(app):
-    """Retries after a fraction of a second instead of 30 s, so a test can watch them happen."""
-    with config(app, JOB_RETRY_BASE_SECONDS=0.2):
+    """Retries after 1 s, 2 s, 4 s... instead of 30 s, so a test can watch them happen.
+
+    One second is the shortest backoff Celery's retries know.
+    """
+    with celery_configured(app, JOB_RETRY_BASE_SECONDS=1):
         yield
 
 

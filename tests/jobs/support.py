@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 
 from household.extensions import db
+from household.jobs import celery_init_app
 from household.models import ServiceRequest, utcnow
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -137,6 +138,18 @@ class ChatHook:
     @property
     def delivered(self) -> list[dict]:
         return [body for status, body in self.received if status == 200]
+
+
+@contextmanager
+def celery_configured(app, **settings) -> Iterator[object]:
+    """The app's Celery configured anew with these settings for the block (retry options are read then)."""
+    before = app.extensions["celery"]
+    try:
+        with config(app, **settings):
+            yield celery_init_app(app)
+    finally:
+        app.extensions["celery"] = before
+        before.set_default()
 
 
 @contextmanager

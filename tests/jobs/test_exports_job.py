@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from household import create_app
+from household.domain.exports import job_filters, start_export
 from household.extensions import db
 from household.jobs import exports
 from household.models import ExportJob, Notification, User, utcnow
@@ -42,7 +43,7 @@ def admin_of(s):
 
 def new_job(s, **filters) -> str:
     """A queued job, recorded the way the API records it (its task goes to Redis, where no worker runs)."""
-    return exports.start_export(s, admin_of(s), **filters).id
+    return start_export(s, admin_of(s), **filters).id
 
 
 def csv_ids(app, job) -> list[int]:
@@ -103,7 +104,7 @@ def test_filters_are_kept_and_described(app, ctx, people):
     assert json.loads(job.filters) == {
         "status": None, "professional_id": people.pro["professional_id"], "date_from": None, "date_to": None,
     }
-    assert exports.describe_filters(exports.job_filters(job)) == (
+    assert exports.describe_filters(job_filters(job)) == (
         f"requests in every status, professional #{people.pro['professional_id']}"
     )
 
@@ -113,7 +114,7 @@ def test_a_job_that_cannot_be_queued_is_failed_not_stuck(app, database_url, tmp_
     broken = create_app(app_config(database_url, tmp_root) | {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     celery_before.set_default()
     with broken.app_context():
-        job = exports.start_export(db.session, admin_of(db.session))
+        job = start_export(db.session, admin_of(db.session))
         assert job.state == "failed"
         assert job.error.startswith("The job queue is unavailable")
         assert job.finished_at is not None

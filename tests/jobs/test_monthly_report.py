@@ -6,9 +6,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from household.domain.reports import build_report, month_bounds
 from household.extensions import db
 from household.jobs import reports
-from household.jobs.timeutil import month_bounds, previous_month
+from household.jobs.timeutil import previous_month
 from household.models import MonthlyReportLog
 from tests.jobs.support import add_request, ist
 
@@ -61,9 +62,10 @@ def test_month_bounds_are_local_calendar_months():
 def test_report_counts_the_local_month(app, people):
     october_for_alice(app, people)
     with app.app_context():
-        report = reports.build_report(db.session, people.alice["customer_id"], "2026-10")
-        november = reports.build_report(db.session, people.alice["customer_id"], "2026-11")
-        september = reports.build_report(db.session, people.alice["customer_id"], "2026-09")
+        report, november, september = (
+            build_report(db.session, people.alice["customer_id"], month, tz_name="Asia/Kolkata", link="/history")
+            for month in ("2026-10", "2026-11", "2026-09")
+        )
     assert (report.made, report.closed, report.cancelled) == (3, 2, 1)
     assert str(report.spent) == "1798.50"  # 299.00 + 1499.50, catalogue prices of the closed ones
     assert [(r.professional_name, r.service_name, r.rating) for r in report.ratings] == [

@@ -1,16 +1,21 @@
-"""The beat schedule in local time, and the claim rules that make each message go out once."""
+"""The beat schedule in local time, the retries from the settings, and the claim rules that send each message once."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 import pytest
+from celery.exceptions import Retry
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
+from household.domain.exports import start_export
 from household.extensions import db
-from household.jobs import beat_schedule, claims, retry_delay
-from household.models import ReminderLog, utcnow
-from tests.jobs.support import IST, config
+from household.jobs import beat_schedule, claims, exports, reminders
+from household.models import ExportJob, ReminderLog, User, utcnow
+from household.notify import PermanentDeliveryError, TransientDeliveryError
+from tests.factories import ADMIN_EMAIL
+from tests.jobs.support import IST, celery_configured, config
 
 
 def due(schedule, celery_app, now: datetime, last_run: datetime) -> bool:
@@ -45,11 +50,72 @@ def test_monthly_report_runs_at_six_on_the_first(app):
     assert not due(schedule, celery_app, datetime(2026, 10, 31, 6, 0, 10, tzinfo=IST), last)
 
 
-def test_retry_delay_grows_exponentially_and_is_capped(app, ctx):
-    with config(app, JOB_RETRY_BASE_SECONDS=30):
-        delays = [retry_delay(n) for n in range(9)]
-    assert 24 <= delays[0] <= 36 and 48 <= delays[1] <= 72 and 96 <= delays[2] <= 144
-    assert max(delays) <= 3600 * 1.2 and delays[8] >= 3600 * 0.8
+def failing_runs(monkeypatch, task, attempts: int, *args) -> list:
+    """Run `task`'s body as its first `attempts` tries would run; what each asked Celery's retry for."""
+    asked = []
+
+    def retry(exc=None, **options):
+        asked.append(options.get("countdown"))
+        return Retry(exc=exc)
+
+    monkeypatch.setattr(task, "retry", retry)
+    for retries in range(attempts):
+        task.push_request(retries=retries)
+        try:
+            with pytest.raises(Retry):
+                task.run(*args)
+        finally:
+            task.pop_request()
+    return asked
+
+
+def test_deliveries_back_off_from_the_setting_up_to_an_hour_eight_times(app, ctx, monkeypatch):
+    def mail_server_down(*args):
+        raise TransientDeliveryError("The mail server is unreachable.")
+
+    monkeypatch.setattr(reminders, "send_reminder", mail_server_down)
+    with celery_configured(app, JOB_RETRY_BASE_SECONDS=7) as celery_app:
+        task = celery_app.tasks["household.send_daily_reminder"]
+        assert failing_runs(monkeypatch, task, 4, 1, "2026-10-15") == [7, 14, 28, 56]
+        assert task.max_retries == 8
+    with celery_configured(app, JOB_RETRY_BASE_SECONDS=1000) as celery_app:
+        for name in ("household.send_daily_reminder", "household.send_monthly_report", "household.send_export_ready"):
+            task = celery_app.tasks[name]
+            assert (task.retry_backoff, task.retry_backoff_max, task.max_retries) == (1000, 3600, 8), name
+        task = celery_app.tasks["household.send_daily_reminder"]
+        assert failing_runs(monkeypatch, task, 3, 1, "2026-10-15") == [1000, 2000, 3600]
+
+
+def test_a_refused_delivery_is_not_retried(app, ctx, monkeypatch):
+    def refused(*args):
+        raise PermanentDeliveryError("The mail server refused the recipient address.")
+
+    monkeypatch.setattr(reminders, "send_reminder", refused)
+    task = app.extensions["celery"].tasks["household.send_daily_reminder"]
+    assert task(1, "2026-10-15") == "failed: The mail server refused the recipient address."
+
+
+def test_an_export_is_retried_while_the_database_is_away_then_failed(app, ctx, monkeypatch):
+    job_id = start_export(db.session, db.session.execute(select(User).where(User.email == ADMIN_EMAIL)).scalar_one()).id
+
+    def database_away(*args):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(exports, "run_export", database_away)
+    with celery_configured(app, JOB_RETRY_BASE_SECONDS=5) as celery_app:
+        task = celery_app.tasks["household.run_export"]
+        assert failing_runs(monkeypatch, task, 3, job_id) == [5, 10, 20]
+        assert db.session.get(ExportJob, job_id).state == "queued"
+        monkeypatch.delattr(task, "retry")  # Celery's own: past max_retries it raises the error
+        task.push_request(retries=3)
+        try:
+            with pytest.raises(OperationalError):
+                task.run(job_id)
+        finally:
+            task.pop_request()
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job_id)
+    assert (job.state, job.error) == ("failed", "The database could not be read during the export. Please try again.")
 
 
 @pytest.fixture
