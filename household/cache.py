@@ -161,12 +161,28 @@ def _upsert(values: dict, changes: dict):
     return stmt.on_conflict_do_update(index_elements=[CacheState.id], set_=changes)
 
 
+# On SQLite a lease waits at most this long for another writer (a job's batch, a booking): the
+# request goes on without the cache rather than wait out SQLite's default five seconds.
+_SQLITE_LEASE_WAIT_MS = 200
+
+
 def _grant(ends_ms: int) -> int:
     """Record a lease ending at `ends_ms` and return the losses counted so far (one row update)."""
     later = case((CacheState.lease_until_ms < ends_ms, ends_ms), else_=CacheState.lease_until_ms)
     stmt = _upsert({"lease_until_ms": ends_ms}, {"lease_until_ms": later}).returning(CacheState.lost)
-    with db.engine.begin() as conn:
-        return conn.execute(stmt).scalar_one()
+    with db.engine.connect() as conn:
+        # Set on the driver's connection, outside SQLAlchemy's transaction, and put back before
+        # the connection returns to the pool.
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute(f"PRAGMA busy_timeout = {_SQLITE_LEASE_WAIT_MS}")
+        try:
+            with conn.begin():
+                return conn.execute(stmt).scalar_one()
+        finally:
+            if raw is not None:
+                raw.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 def _count_loss() -> int:
@@ -191,8 +207,8 @@ def renew() -> str | None:
             ends_ms = int((time.time() + _lease_seconds()) * 1000)
             try:
                 lost = _grant(ends_ms)
-            except SQLAlchemyError:
-                log.exception("Could not grant a cache lease")
+            except SQLAlchemyError as exc:
+                log.warning("No cache lease for now (answering from the database): %s", exc)
                 return None
             args = [lost, ends_ms, os.urandom(8).hex()]
             epoch = safe(lambda args=args: script("cache_renew", _RENEW)(keys=keys, args=args), default=_DOWN)

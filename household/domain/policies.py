@@ -5,11 +5,12 @@ An object that exists but is not the caller's is answered exactly like one that 
 object is looked at (household.auth.access.roles_required). Every handler and domain function
 asks here; none decides it inline.
 
-`user` is anything with `is_admin`, `customer_id` and `professional_id`: the caller's cached
-identity or their account.
+`user` is a Caller: the caller's cached identity or their account.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -19,7 +20,22 @@ from household.domain.errors import NotFound
 from household.models import Professional, ServiceRequest
 
 
-def visible_requests(stmt: Select, user) -> Select:
+class Caller(Protocol):
+    """What the rules need to know of whoever is calling (household.auth.identity.Identity, models.User)."""
+
+    id: int
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    @property
+    def customer_id(self) -> int | None: ...
+
+    @property
+    def professional_id(self) -> int | None: ...
+
+
+def visible_requests(stmt: Select, user: Caller) -> Select:
     """Restrict a request query to what `user` may see: their own, or everything for the admin."""
     if user.is_admin:
         return stmt
@@ -30,7 +46,7 @@ def visible_requests(stmt: Select, user) -> Select:
     return stmt.where(False)
 
 
-def visible_request(s: Session, user, request_id: int) -> ServiceRequest:
+def visible_request(s: Session, user: Caller, request_id: int) -> ServiceRequest:
     """The request if `user` may see it; otherwise 404."""
     found = s.execute(visible_requests(select(ServiceRequest).where(ServiceRequest.id == request_id), user))
     req = found.scalar_one_or_none()
@@ -39,7 +55,7 @@ def visible_request(s: Session, user, request_id: int) -> ServiceRequest:
     return req
 
 
-def party_to(user, req: ServiceRequest) -> str:
+def party_to(user: Caller, req: ServiceRequest) -> str:
     """Which side of the request `user` is on (customer or professional); 404 for anyone else."""
     if user.customer_id is not None and req.customer_id == user.customer_id:
         return lifecycle.CUSTOMER
@@ -48,7 +64,7 @@ def party_to(user, req: ServiceRequest) -> str:
     raise NotFound("No such service request.")
 
 
-def visible_professional(s: Session, user, professional_id: int) -> Professional:
+def visible_professional(s: Session, user: Caller, professional_id: int) -> Professional:
     """A professional's full record (documents, contact): for the admin and that professional; else 404."""
     pro = s.get(Professional, professional_id)
     if pro is None or not (user.is_admin or user.professional_id == pro.id):

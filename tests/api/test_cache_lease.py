@@ -87,3 +87,28 @@ def test_redis_is_emptied_before_it_is_trusted_again_after_a_loss(app, market):
     cache.reset_state()
     with app.app_context():
         assert cache.renew() == new_epoch
+
+
+def test_on_sqlite_a_busy_database_costs_a_lease_not_five_seconds(app, market):
+    """A writer holding SQLite's lock (a job's batch) makes the lease wait briefly, then go without."""
+    import sqlite3
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0] != "sqlite":
+        pytest.skip("SQLite's database-wide write lock")
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        cache.reset_state()
+        app.extensions["household_redis"].delete("hs-test:lease")
+        started = time.monotonic()
+        with app.app_context():
+            assert cache.renew() is None
+        assert time.monotonic() - started < 1.0
+        # The catalogue is still answered, from the database.
+        assert market.api.get("/api/services").status_code == 200
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with app.app_context():
+        assert cache.renew() is not None
