@@ -10,10 +10,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from household.api.fields import Id, PageArgs
-from household.api.pagination import headers_for, page_of
+from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
 from household.auth.access import caller, roles_required
-from household.domain import audit
+from household.domain import audit, paging
 from household.extensions import db
 from household.models.user import ROLE_ADMIN
 
@@ -46,7 +46,8 @@ class AuditLogView(MethodView):
     @blp.response(200, AuditEntry(many=True))
     def get(self, args):
         """Logins, failed logins and admin actions, newest first."""
-        rows, total = page_of(audit.entries(args.get("action"), args.get("actor_id")), args["page"], args["per_page"])
+        entries = audit.entries(args.get("action"), args.get("actor_id"))
+        rows, total = paging.page_of(db.session, entries, args["page"], args["per_page"])
         return rows, 200, headers_for(total, args["page"], args["per_page"])
 
 

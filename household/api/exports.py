@@ -8,10 +8,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from household.api.fields import Date, Id, PageArgs, StrictSchema
-from household.api.pagination import headers_for, page_of
+from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
 from household.auth.access import current, roles_required
-from household.domain import exports
+from household.domain import exports, paging
 from household.domain.errors import Conflict
 from household.extensions import db
 from household.models.activity import EXPORT_STATES
@@ -67,7 +67,7 @@ class ExportList(MethodView):
     @blp.response(200, ExportJobSchema(many=True))
     def get(self, args):
         """Recent export jobs, newest first."""
-        jobs, total = page_of(exports.recent_jobs(), args["page"], args["per_page"])
+        jobs, total = paging.page_of(db.session, exports.recent_jobs(), args["page"], args["per_page"])
         return jobs, 200, headers_for(total, args["page"], args["per_page"])
 
 

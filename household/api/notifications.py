@@ -8,9 +8,10 @@ from marshmallow import fields
 from sqlalchemy import func, select, update
 
 from household.api.fields import PageArgs, StrictSchema
-from household.api.pagination import headers_for, page_of
+from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
 from household.auth.access import current, login_required
+from household.domain import paging
 from household.domain.errors import NotFound
 from household.extensions import db
 from household.models import Notification, utcnow
@@ -52,7 +53,7 @@ class NotificationList(MethodView):
         stmt = _own(user.id).order_by(Notification.created_at.desc(), Notification.id.desc())
         if args.get("unread"):
             stmt = stmt.where(Notification.read_at.is_(None))
-        items, total = page_of(stmt, args["page"], args["per_page"])
+        items, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
         unread = db.session.execute(
             select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         ).scalar_one()

@@ -1,20 +1,10 @@
-"""Page-based lists: X-Total-Count and an RFC 8288 Link header."""
+"""Page-based lists: X-Total-Count and an RFC 8288 Link header (the pages themselves: domain.paging)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import Select, func, select
-
-from household.extensions import db
-
-
-def page_of(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
-    """Run `stmt` for one page and count all matching rows (two queries, whatever the page)."""
-    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars().unique().all()
-    return list(rows), total
 
 
 def headers_for(total: int, page: int, per_page: int) -> dict[str, str]:

@@ -7,11 +7,11 @@ from marshmallow import fields, validate
 
 from household.api.audit import log
 from household.api.fields import PageArgs
-from household.api.pagination import headers_for, page_of
+from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema, UserSchema
 from household.auth.access import current, roles_required
-from household.domain import accounts
+from household.domain import accounts, paging
 from household.domain.errors import BadRequest
 from household.domain.users import user_search
 from household.extensions import db
@@ -35,7 +35,7 @@ class AllUsers(MethodView):
     def get(self, args):
         """All users, filtered by role, text (name, email, phone, PIN code), active state and approval."""
         stmt = user_search(args.get("role"), args.get("q"), args.get("active"), args.get("approval"))
-        users, total = page_of(stmt, args["page"], args["per_page"])
+        users, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
         return users, 200, headers_for(total, args["page"], args["per_page"])
 
 

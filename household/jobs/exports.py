@@ -34,7 +34,6 @@ from household.domain.exports import (
     export_dir,
     job_filters,
     queue_export,
-    start_export,  # noqa: F401 - tests/api/test_hostile_input.py starts jobs through this module
 )
 from household.domain.requests import CustomerUser, ProfessionalUser, filter_requests, request_rows
 from household.models import ExportJob, Notification, Service, ServiceRequest, User, utcnow

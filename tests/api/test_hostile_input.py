@@ -139,6 +139,7 @@ def test_the_export_worker_refuses_far_dates_too(app, market):
     import json as json_module
     from datetime import date
 
+    from household.domain import exports as export_jobs
     from household.domain.errors import InvalidInput
     from household.jobs import exports
     from household.models import User, utcnow
@@ -147,7 +148,7 @@ def test_the_export_worker_refuses_far_dates_too(app, market):
         admin = db.session.get(User, market.api.get("/api/auth/me", market.admin).get_json()["user"]["id"])
         for bad in ({"date_to": date(9999, 12, 31)}, {"date_from": date(1, 1, 1)}, {"professional_id": 2**31}):
             with pytest.raises(InvalidInput):
-                exports.start_export(db.session, admin, **bad)
+                export_jobs.start_export(db.session, admin, **bad)
         assert db.session.execute(select(func.count()).select_from(ExportJob)).scalar_one() == 0
         stored = ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}, {"professional_id": 2**70})
         for number, filters in enumerate(stored, start=1):
