@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.factories import customer_payload
-from tests.support import assert_error
+from tests.support import assert_error, gunicorn
 
 LIMIT = 4096
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,61 +67,12 @@ def test_a_chunked_upload_is_parsed_from_the_body_read_once(market, small_limit,
     assert resp.status_code == expected, resp.get_json()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def gunicorn(app, tmp_path_factory):
+def server(app, tmp_path_factory):
     """The production server (gunicorn.conf.py, one worker) with a small MAX_CONTENT_LENGTH."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_WORKERS": "1",
-        "WEB_THREADS": "2",
-        "WEB_MAX_REQUESTS": "0",
-        "MAX_CONTENT_LENGTH": str(LIMIT),
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "CACHE_KEY_PREFIX": "hs-chunked:",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        "EXPORT_DIR": app.config["EXPORT_DIR"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": "1",
-        "LOG_LEVEL": "ERROR",
-        "RATELIMIT_REGISTER_IP": "10000 per minute",
-    }
-    log_path = tmp_path_factory.mktemp("chunked") / "gunicorn.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with gunicorn(app, tmp_path_factory.mktemp("chunked"), MAX_CONTENT_LENGTH=str(LIMIT),
+                  CACHE_KEY_PREFIX="hs-chunked:") as base:
+        yield base
 
 
 def _send_in_chunks(base: str, body: bytes) -> requests.Response:
@@ -136,9 +82,9 @@ def _send_in_chunks(base: str, body: bytes) -> requests.Response:
     )
 
 
-def test_gunicorn_answers_a_long_chunked_body_with_413(gunicorn):
-    resp = _send_in_chunks(gunicorn, padded(LIMIT + 5000))
+def test_gunicorn_answers_a_long_chunked_body_with_413(server):
+    resp = _send_in_chunks(server, padded(LIMIT + 5000))
     assert resp.status_code == 413, resp.text
     assert resp.json() == {"error": {"status": 413, "message": "The request is too large."}}
-    ok = _send_in_chunks(gunicorn, padded(LIMIT))
+    ok = _send_in_chunks(server, padded(LIMIT))
     assert ok.status_code == 201, ok.text

@@ -8,11 +8,6 @@ is back, no worker may accept the old token or serve the old price, whichever wo
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,16 +20,11 @@ from household.models import ServiceRequest, User
 from tests.conftest import REDIS_BASE
 from tests.factories import ADMIN_EMAIL, PASSWORD
 from tests.netproxy import CuttableProxy
+from tests.support import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 BURST = 24  # concurrent requests, so that every worker answers some
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,56 +37,11 @@ def proxy():
 
 @pytest.fixture(scope="module")
 def server(app, proxy, tmp_path_factory):
-    """gunicorn as production runs it (gunicorn.conf.py), WORKERS processes, Redis behind the proxy."""
-    port = _free_port()
+    """WORKERS processes, with Redis behind the proxy."""
     db_number = urlparse(REDIS_BASE).path.lstrip("/") or "0"
-    redis_url = f"redis://{proxy.url_host}/{db_number}"
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_WORKERS": str(WORKERS),
-        "WEB_THREADS": "2",
-        "WEB_MAX_REQUESTS": "0",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": "hs-blip:",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        "EXPORT_DIR": app.config["EXPORT_DIR"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": "1",
-        "LOG_LEVEL": "ERROR",
-        "RATELIMIT_LOGIN_IP": "10000 per minute",
-        "RATELIMIT_LOGIN_ACCOUNT": "10000 per minute",
-        "RATELIMIT_REGISTER_IP": "10000 per minute",
-    }
-    log_path = tmp_path_factory.mktemp("blip") / "gunicorn.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with gunicorn(app, tmp_path_factory.mktemp("blip"), WEB_WORKERS=str(WORKERS),
+                  REDIS_URL=f"redis://{proxy.url_host}/{db_number}", CACHE_KEY_PREFIX="hs-blip:") as base:
+        yield base
 
 
 class Http:
