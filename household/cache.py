@@ -32,7 +32,8 @@ log = logging.getLogger("household.cache")
 
 _BREAK_SECONDS = 2.0
 # The breaker, and the last lease this process granted (so that its other threads need not).
-_state = {"down_until": 0.0, "epoch": None, "lease_end": 0.0, "renewals": 0}
+_state = {"down_until": 0.0, "epoch": None, "lease_end": 0.0, "renewals": 0, "no_grant_until": 0.0,
+          "pending_losses": 0}
 _renewing = threading.Lock()
 
 
@@ -74,7 +75,7 @@ def reset_breaker() -> None:
 
 def reset_state() -> None:
     """Forget the breaker and the lease (a fresh process; used by the tests)."""
-    _state.update(down_until=0.0, epoch=None, lease_end=0.0, renewals=0)
+    _state.update(down_until=0.0, epoch=None, lease_end=0.0, renewals=0, no_grant_until=0.0, pending_losses=0)
 
 
 def redis_ok() -> bool:
@@ -130,20 +131,43 @@ def safe(fn: Callable[[], Any], default: Any = None) -> Any:
 # answer computed before a flush and written after it is never read.
 
 _LEASE_MARGIN = 0.25  # for clocks of different hosts and the lease's own round trip
+_FLUSH_LOCK_SECONDS = 60
 
-# KEYS: applied, epoch, lease. ARGV: losses counted in the database, the lease's end (Unix ms),
-# a new epoch in case there is none. False: a loss not yet dealt with (flush first).
+# KEYS: applied, epoch, lease, flushed. ARGV: losses counted in the database, the lease's end
+# (Unix ms, by the granting host's clock), a new epoch in case there is none, the lease's length
+# (ms), FLUSHED_SECONDS. False: a loss not yet dealt with (flush first).
+# A Redis with no "applied" count is new (or was restarted empty): it holds nothing from before,
+# but the revocation markers went with everything else, so it is marked as flushed (no identity is
+# cached for a while), exactly as after a flush. The lease ends by the earlier of the two clocks, so
+# a web host whose clock runs ahead cannot stretch it.
 _RENEW = """
 local applied = redis.call('GET', KEYS[1])
 if applied and applied ~= ARGV[1] then return false end
-if not applied then redis.call('SET', KEYS[1], ARGV[1]) end
+if not applied then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('SET', KEYS[4], 1, 'EX', ARGV[5])
+end
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = ARGV[3]
   redis.call('SET', KEYS[2], epoch)
 end
-redis.call('SET', KEYS[3], epoch, 'PXAT', ARGV[2])
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ends = math.min(tonumber(ARGV[2]), now_ms + tonumber(ARGV[4]))
+redis.call('SET', KEYS[3], epoch, 'PXAT', ends)
 return epoch
+"""
+
+# Starts a flush: from here on nothing cached before is read (new epoch, no lease) and no
+# identity is cached; the keys are then deleted at leisure. KEYS: flush lock, epoch, lease,
+# flushed. ARGV: a new epoch, FLUSHED_SECONDS, the lock's lifetime. 0: another process is flushing.
+_FLUSH_START = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[3]) then return 0 end
+redis.call('SET', KEYS[4], 1, 'EX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+return 1
 """
 
 
@@ -192,25 +216,32 @@ def _count_loss() -> int:
         return conn.execute(stmt).scalar_one()
 
 
-def renew() -> str | None:
-    """Let Redis be trusted for one more lease and return the cache's epoch (None: not now).
+# After a failed grant (SQLite busy, the database away) this process answers without the cache for
+# this long before asking again, instead of making every request wait for the database.
+_GRANT_RETRY_SECONDS = 1.0
 
-    A fresh Redis (no "applied" count) holds nothing from before, so it is trusted as it is.
-    """
+
+def renew() -> str | None:
+    """Let Redis be trusted for one more lease and return the cache's epoch (None: not now)."""
     prefix = _prefix()
-    keys = [f"{prefix}applied", f"{prefix}epoch", lease_key()]
+    keys = [f"{prefix}applied", f"{prefix}epoch", lease_key(), flushed_key()]
     seen = _state["renewals"]
     with _renewing:
         if _state["renewals"] != seen and _state["lease_end"] - time.time() > _LEASE_MARGIN:
             return _state["epoch"]  # another thread renewed while this one waited
+        if time.monotonic() < _state["no_grant_until"]:
+            return None
         for _ in range(2):
-            ends_ms = int((time.time() + _lease_seconds()) * 1000)
+            lease_ms = int(_lease_seconds() * 1000)
+            ends_ms = int(time.time() * 1000) + lease_ms
             try:
+                _count_pending_losses()
                 lost = _grant(ends_ms)
             except SQLAlchemyError as exc:
+                _state["no_grant_until"] = time.monotonic() + _GRANT_RETRY_SECONDS
                 log.warning("No cache lease for now (answering from the database): %s", exc)
                 return None
-            args = [lost, ends_ms, os.urandom(8).hex()]
+            args = [lost, ends_ms, os.urandom(8).hex(), lease_ms, FLUSHED_SECONDS]
             epoch = safe(lambda args=args: script("cache_renew", _RENEW)(keys=keys, args=args), default=_DOWN)
             if epoch is _DOWN:
                 return None
@@ -218,18 +249,28 @@ def renew() -> str | None:
                 epoch = epoch.decode() if isinstance(epoch, bytes) else epoch
                 _state.update(epoch=epoch, lease_end=ends_ms / 1000, renewals=_state["renewals"] + 1)
                 return epoch
-            if not safe(lambda lost=lost: (_flush(lost), True)[1], default=False):
+            if not safe(lambda lost=lost: _flush(lost), default=False):
                 return None
     return None
 
 
-def _flush(lost: int) -> None:
-    """Drop everything cached (rate-limit counters excepted), then record `lost` as dealt with."""
+def _flush(lost: int) -> bool:
+    """Drop everything cached (rate-limit counters excepted), then record `lost` as dealt with.
+
+    One process flushes at a time (the others answer without the cache meanwhile). The bookkeeping
+    keys stay, and "applied" is written only once every key from before is gone, so no process
+    can be granted a lease in the middle.
+    """
     client = redis_client()
     prefix = _prefix()
-    # The marker first, so no identity is cached while the revocation markers are being dropped.
-    client.set(flushed_key(), 1, ex=FLUSHED_SECONDS)
-    keep = (f"{prefix}rl", flushed_key())
+    lock = f"{prefix}flushing"
+    started = script("cache_flush_start", _FLUSH_START)(
+        keys=[lock, f"{prefix}epoch", lease_key(), flushed_key()],
+        args=[os.urandom(8).hex(), FLUSHED_SECONDS, _FLUSH_LOCK_SECONDS],
+    )
+    if not started:
+        return False
+    keep = (f"{prefix}rl", flushed_key(), lock, f"{prefix}epoch", f"{prefix}applied")
     batch: list[bytes] = []
     for name in client.scan_iter(match=f"{prefix}*", count=1000):
         if not name.decode(errors="replace").startswith(keep):
@@ -240,7 +281,16 @@ def _flush(lost: int) -> None:
     if batch:
         client.delete(*batch)
     client.set(f"{prefix}applied", lost)
+    client.delete(lock)
     log.warning("Cache dropped: an invalidation had not reached Redis (%d counted)", lost)
+    return True
+
+
+def _count_pending_losses() -> None:
+    """Count the losses this process could not count when they happened (before any new lease)."""
+    while _state["pending_losses"]:
+        _count_loss()
+        _state["pending_losses"] -= 1
 
 
 def lost_invalidation() -> None:
@@ -250,15 +300,26 @@ def lost_invalidation() -> None:
     elsewhere (jobs) it happens here. With no lease live (Redis gone for longer than one), there
     is nothing to wait for.
     """
-    try:
-        lease_until = _count_loss() / 1000
-    except SQLAlchemyError:
-        # The database is unreachable too: the change itself did not get through either.
-        log.exception("Could not record a lost cache invalidation")
-        return
+    lease_until = None
+    for pause in (0.05, 0.25, 1.0, None):
+        try:
+            lease_until = _count_loss() / 1000
+            break
+        except SQLAlchemyError:
+            # The change committed, but the count did not (a busy SQLite, a full pool): try again.
+            if pause is None:
+                break
+            time.sleep(pause)
+    if lease_until is None:
+        # Still not counted: this process counts it before it takes its next lease, and the
+        # answer waits as long as any lease granted before could live.
+        log.error("Could not count a lost cache invalidation; it will be counted before the next lease")
+        _state["pending_losses"] += 1
+        lease_until = time.time() + _lease_seconds()
     if lease_until <= time.time() - _LEASE_MARGIN:
         return
-    until = lease_until + _LEASE_MARGIN
+    # Never longer than one lease from now, whatever another host's clock said.
+    until = min(lease_until, time.time() + _lease_seconds()) + _LEASE_MARGIN
     if has_request_context():
         g.cache_hold_until = max(g.get("cache_hold_until", 0.0), until)
     else:
@@ -310,7 +371,7 @@ if not epoch then return false end
 local versions = redis.call('MGET', unpack(KEYS, 2))
 local parts = {}
 for i = 1, #versions do
-  parts[i] = ARGV[i + 1] .. (versions[i] or '0')
+  parts[i] = ARGV[i + 1] .. '=' .. (versions[i] or '0')
 end
 local full = ARGV[1] .. epoch .. ':' .. table.concat(parts, ':') .. ':' .. ARGV[#ARGV]
 local found = {epoch}
@@ -363,7 +424,8 @@ def cached(namespaces: tuple[str, ...], key: str, compute: Callable[[], Any], ti
         value = cache.cache.serializer.loads(found[-1])
         if value is not None:
             return value
-    full_key = f"c:{epoch}:" + ":".join(f"{ns}{v}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
+    # "=" between a namespace and its version: "req:c1" at 70 and "req:c17" at 0 are different keys.
+    full_key = f"c:{epoch}:" + ":".join(f"{ns}={v}" for ns, v in zip(namespaces, versions, strict=True)) + ":" + key
     value = compute()
     safe(lambda: cache.set(full_key, value, timeout=timeout))
     return value

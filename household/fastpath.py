@@ -24,8 +24,8 @@ versions began again at 0 and where another worker stored a new answer under the
 A worker without a copy asks Redis for the stored answer with one script call, which makes the
 same checks and returns the body as well.
 
-Anything else (browser sessions with the cookie, other methods, other paths, Redis down or a
-no lease to trust Redis (household.cache), an answer that set a cookie) takes the full path unchanged.
+Anything else (browser sessions with the cookie, other methods, other paths, Redis down, no
+lease to trust Redis (household.cache), an answer that set a cookie) takes the full path unchanged.
 """
 
 from __future__ import annotations

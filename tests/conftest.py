@@ -119,7 +119,11 @@ def _fresh_state(app):
     from household.cache import reset_state
     from household.domain.accounts import ensure_admin
 
-    redis.Redis.from_url(REDIS_BASE).flushdb()
+    client = redis.Redis.from_url(REDIS_BASE)
+    client.flushdb()
+    # A Redis that has been up all along: a new one is treated as emptied after a loss (no identity
+    # is cached for two minutes; household.cache), which the tests of that case set up themselves.
+    client.set("hs-test:applied", 0)
     reset_state()
     with app.app_context():
         _clean_database()

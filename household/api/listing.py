@@ -1,9 +1,9 @@
 """Cached list answers: one call builds the key, reads or fills the cache and offers the answer.
 
-A list view names its list and the namespaces it depends on and gives a function that computes
-(rows, total). The key holds every parsed argument (so no filter can be left out of it) and the
-caller's id where the list is private; the answer is offered to the stored answers
-(household.fastpath) on the way out. No view builds a key or calls the offer itself.
+A list view names its list (with the caller's id in the name where the list is private) and the
+namespaces it depends on, and gives a function that computes (rows, total). The key holds every
+parsed argument, so no filter can be left out of it, and the answer is offered to the stored
+answers (household.fastpath) on the way out; no view calls the offer itself.
 """
 
 from __future__ import annotations

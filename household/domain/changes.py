@@ -19,8 +19,15 @@ PEOPLE = "people"
 _KEY = "household_changes"
 
 
+_KINDS = frozenset({CATALOGUE, RATINGS, PEOPLE})
+
+
 def record(s: Session, *facts: str | tuple) -> None:
     """Note that the transaction on `s` changes these facts."""
+    # Checked here, before the commit: a fact nobody knows must fail the write, not its aftermath.
+    for fact in facts:
+        if fact not in _KINDS and not (isinstance(fact, tuple) and fact[0] == "request" and len(fact) == 3):
+            raise ValueError(f"unknown change {fact!r}")
     s.info.setdefault(_KEY, set()).update(facts)
 
 

@@ -193,7 +193,7 @@ def ensure_still_allowed(s: Session, user_id: int, professional_id: int | None =
     if row is None or not row.active:
         raise Forbidden(BLOCKED)
     if professional_id is not None and row.approval != APPROVAL_APPROVED:
-        raise Forbidden(f"Your profile is {row.approval}; only approved professionals can act on requests.")
+        raise _not_approved(row.approval)
 
 
 def _ensure_still_bookable(s: Session, professional_id: int, service_id: int) -> None:
@@ -234,6 +234,16 @@ def _conditional_update(
     return result.rowcount == 1
 
 
+def _not_approved(approval: str | None) -> Forbidden:
+    return Forbidden(f"Your profile is {approval}; only approved professionals can act on requests.")
+
+
+def _ensure_approved(s: Session, professional_id: int) -> None:
+    approval = s.execute(select(Professional.approval).where(Professional.id == professional_id)).scalar()
+    if approval != APPROVAL_APPROVED:
+        raise _not_approved(approval)
+
+
 def _ensure_actor_still_allowed(s: Session, user: Caller, actor: str) -> None:
     professional_id = user.professional_id if actor == lifecycle.PROFESSIONAL else None
     try:
@@ -266,6 +276,10 @@ def change(s: Session, user: Caller, request_id: int, data: dict):
         raise InvalidInput(fields={"action": [f"Unknown action '{action}'."]})
     if transition.actor != actor:
         raise Forbidden(f"Only the {transition.actor} can {action} a request.")
+    if actor == lifecycle.PROFESSIONAL:
+        # Not approved is a 403 before anything else is said of the request (and checked again,
+        # locked, inside the write below).
+        _ensure_approved(s, user.professional_id)
     extra = set(data) - {"action"} - ({"rating", "review"} if action == "close" else set())
     if extra:
         raise InvalidInput(fields={f: [f"Not accepted with action '{action}'."] for f in sorted(extra)})

@@ -505,3 +505,12 @@ def test_a_service_deleted_while_the_accept_is_in_flight(app, market, monkeypatc
     err = assert_error(market.act(req["id"], market.pro_token, action="accept"), 409)
     assert "no longer offered" in err["message"]
     assert _status(market, req["id"]) == "requested"
+
+
+def test_a_professional_no_longer_approved_is_told_so_first(market):
+    """403 (not approved) comes before anything about the request's state (409)."""
+    req = market.book()
+    assert market.act(req["id"], market.alice_token, action="cancel").status_code == 200
+    assert market.api.put(f"/api/users/{market.pro['id']}/reject", market.admin).status_code == 200
+    assert_error(market.act(req["id"], market.pro_token, action="accept"), 403)
+    assert_error(market.act(req["id"], market.pro_token, action="reject"), 403)

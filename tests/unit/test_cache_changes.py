@@ -8,6 +8,11 @@ from household.cache import namespaces_for
 from household.domain import changes
 
 
+class FakeSession:
+    def __init__(self):
+        self.info = {}
+
+
 def test_each_fact_maps_to_the_lists_that_show_it():
     assert namespaces_for({changes.CATALOGUE}) == {"catalogue"}
     assert namespaces_for({changes.RATINGS}) == {"ratings"}
@@ -18,14 +23,11 @@ def test_each_fact_maps_to_the_lists_that_show_it():
         "req:c7", "req:c8", "req:p9", "req:admin", "ratings"}
 
 
-def test_an_unknown_fact_is_a_programming_error():
+def test_an_unknown_fact_is_refused_before_the_commit():
+    with pytest.raises(ValueError):
+        changes.record(FakeSession(), "prices")
     with pytest.raises(ValueError):
         namespaces_for({"prices"})
-
-
-class FakeSession:
-    def __init__(self):
-        self.info = {}
 
 
 def test_facts_are_kept_until_taken_once():
