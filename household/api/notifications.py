@@ -11,8 +11,7 @@ from household.api.fields import PageArgs, StrictSchema
 from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
 from household.auth.access import current, login_required
-from household.domain import paging
-from household.domain.errors import NotFound
+from household.domain import paging, policies
 from household.extensions import db
 from household.models import Notification, utcnow
 
@@ -38,10 +37,6 @@ class NotificationSchema(ma.Schema):
     read_at = fields.DateTime(allow_none=True)
 
 
-def _own(user_id: int):
-    return select(Notification).where(Notification.user_id == user_id)
-
-
 @blp.route("")
 class NotificationList(MethodView):
     @login_required
@@ -50,7 +45,7 @@ class NotificationList(MethodView):
     def get(self, args):
         """The caller's notifications, newest first (X-Unread-Count tells how many are unread)."""
         user = current()
-        stmt = _own(user.id).order_by(Notification.created_at.desc(), Notification.id.desc())
+        stmt = policies.own_notifications(user).order_by(Notification.created_at.desc(), Notification.id.desc())
         if args.get("unread"):
             stmt = stmt.where(Notification.read_at.is_(None))
         items, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
@@ -70,11 +65,7 @@ class NotificationItem(MethodView):
     @blp.alt_response(404, description="No such notification (or not yours)")
     def patch(self, data, notification_id: int):
         """Mark one of the caller's notifications read or unread."""
-        note = db.session.execute(
-            _own(current().id).where(Notification.id == notification_id)
-        ).scalar_one_or_none()
-        if note is None:
-            raise NotFound("No such notification.")
+        note = policies.own_notification(db.session, current(), notification_id)
         if data["read"] and note.read_at is None:
             note.read_at = utcnow()
         elif not data["read"]:

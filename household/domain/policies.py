@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from household.domain import lifecycle
 from household.domain.errors import NotFound
-from household.models import Professional, ServiceRequest
+from household.models import Notification, Professional, ServiceRequest
 
 
 class Caller(Protocol):
@@ -62,6 +62,19 @@ def party_to(user: Caller, req: ServiceRequest) -> str:
     if user.professional_id is not None and req.professional_id == user.professional_id:
         return lifecycle.PROFESSIONAL
     raise NotFound("No such service request.")
+
+
+def own_notifications(user: Caller) -> Select:
+    """The notifications `user` may read and change: their own."""
+    return select(Notification).where(Notification.user_id == user.id)
+
+
+def own_notification(s: Session, user: Caller, notification_id: int) -> Notification:
+    """One of `user`'s notifications; 404 for anyone else's."""
+    found = s.execute(own_notifications(user).where(Notification.id == notification_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No such notification.")
+    return found
 
 
 def visible_professional(s: Session, user: Caller, professional_id: int) -> Professional:
