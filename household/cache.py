@@ -452,6 +452,9 @@ def namespaces_for(facts: set) -> set[str]:
         elif isinstance(fact, tuple) and fact[0] == "request":
             _, customer_id, professional_id = fact
             found.update((f"req:c{customer_id}", f"req:p{professional_id}", "req:admin"))
+        elif isinstance(fact, tuple) and fact[0] == "schedule":
+            _, professional_id, service_id = fact
+            found.update((schedule_namespace(professional_id), service_schedule_namespace(service_id)))
         else:
             raise ValueError(f"unknown change {fact!r}")
     return found
@@ -467,6 +470,16 @@ def _after_commit(s: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(s: Session) -> None:
     changes.take(s)
+
+
+def schedule_namespace(professional_id: int) -> str:
+    """What one professional's free slots depend on, beside the catalogue (approval, blocking, durations)."""
+    return f"sched:p{professional_id}"
+
+
+def service_schedule_namespace(service_id: int) -> str:
+    """What the next free times of a service's professionals depend on."""
+    return f"sched:s{service_id}"
 
 
 def request_namespaces(user) -> tuple[str, ...]:

@@ -89,6 +89,15 @@ def load_config(overrides: dict | None = None) -> dict:
         # Jobs
         "APP_TIMEZONE": os.environ.get("APP_TIMEZONE", "Asia/Kolkata"),
         "REMINDER_HOUR": _int("REMINDER_HOUR", 18),
+        # Scheduling (household.domain.scheduling): the contract's settings and defaults.
+        "BOOKING_LEAD_MINUTES": _int("BOOKING_LEAD_MINUTES", 120),
+        "BOOKING_HORIZON_DAYS": _int("BOOKING_HORIZON_DAYS", 30),
+        "SLOT_STEP_MINUTES": _int("SLOT_STEP_MINUTES", 30),
+        "TRAVEL_BUFFER_MINUTES": _int("TRAVEL_BUFFER_MINUTES", 30),
+        "RESPONSE_WINDOW_MINUTES": _int("RESPONSE_WINDOW_MINUTES", 1440),
+        "FREE_CANCEL_HOURS": _int("FREE_CANCEL_HOURS", 3),
+        "LATE_CANCEL_FEE_PERCENT": _int("LATE_CANCEL_FEE_PERCENT", 20),
+        "AUTO_CLOSE_DAYS": _int("AUTO_CLOSE_DAYS", 3),
         "CELERY_ALWAYS_EAGER": _bool("CELERY_ALWAYS_EAGER", False),
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "JOB_RETRY_BASE_SECONDS": _int("JOB_RETRY_BASE_SECONDS", 30),
@@ -141,3 +150,11 @@ def check_config(cfg: dict) -> None:
             )
         if cfg.get("DEBUG"):
             raise ConfigError("DEBUG must be off when APP_ENV=production.")
+    step = cfg.get("SLOT_STEP_MINUTES", 30)
+    if not 5 <= step <= 240 or 1440 % step:
+        raise ConfigError("SLOT_STEP_MINUTES must divide a day (1440 minutes) and lie between 5 and 240.")
+    for name in ("BOOKING_LEAD_MINUTES", "TRAVEL_BUFFER_MINUTES"):
+        if cfg.get(name, 0) < 0:
+            raise ConfigError(f"{name} cannot be negative.")
+    if cfg.get("BOOKING_HORIZON_DAYS", 30) < 1:
+        raise ConfigError("BOOKING_HORIZON_DAYS must be at least 1.")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from household.auth.passwords import hash_password
+from household.domain import scheduling
 from household.domain.accounts import ensure_roles
 from household.domain.names import name_key
 from household.models import Customer, Professional, Service, ServiceRequest, User, utcnow
@@ -104,6 +105,7 @@ def seed_demo(s: Session) -> bool:
             pin_code=pin,
             approval=approval,
             approval_changed_at=now if approval != APPROVAL_PENDING else None,
+            working_hours=scheduling.default_week(),
         )
         s.add(user)
         professionals.append(user.professional)
@@ -136,8 +138,12 @@ def seed_demo(s: Session) -> bool:
                 completed = when + timedelta(hours=3)
                 pro.rating_sum += rating
                 pro.rating_count += 1
+            end = when + timedelta(minutes=pro.service.time_required)
             s.add(
                 ServiceRequest(
+                    end_time=end,
+                    held_until=end + timedelta(minutes=30),
+                    price=pro.service.price,
                     service_id=pro.service_id,
                     customer_id=customer.id,
                     professional_id=pro.id,

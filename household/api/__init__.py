@@ -35,12 +35,13 @@ def register_api(app: Flask, api: Api) -> None:
         notifications,
         professionals,
         requests,
+        scheduling,
         services,
         summary,
         users,
     )
 
     links.install(api)
-    for module in (auth, users, services, requests, professionals, summary, exports, notifications, audit, health):
+    for module in (auth, users, services, requests, professionals, scheduling, summary, exports, notifications, audit, health):
         api.register_blueprint(module.blp)
     docs.register(app, api)

@@ -55,10 +55,12 @@ def flatten_fields(messages) -> dict[str, list[str]]:
     return fields
 
 
-def error_body(status: int, message: str | None = None, fields: dict | None = None):
+def error_body(status: int, message: str | None = None, fields: dict | None = None, extra: dict | None = None):
     err: dict = {"status": status, "message": message or MESSAGES.get(status, "Error.")}
     if fields:
         err["fields"] = fields
+    if extra:
+        err.update({k: v for k, v in extra.items() if k not in err})
     resp = jsonify({"error": err})
     resp.status_code = status
     return resp
@@ -98,7 +100,7 @@ def http_error_response(error: HTTPException):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        return error_body(error.status, error.message, error.fields)
+        return error_body(error.status, error.message, error.fields, error.extra)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate, validates_schema
 
 from household import cache
-from household.api.fields import Date, DateTime, Id, PageArgs, StrictSchema, Text
+from household.api.fields import Date, DateTime, Id, Money, PageArgs, StrictSchema, Text
 from household.api.listing import cached_page, list_key, row_dumper
 from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema
@@ -16,7 +16,7 @@ from household.auth.access import caller, login_required, roles_required
 from household.domain import lifecycle, policies
 from household.domain import requests as requests_domain
 from household.extensions import db
-from household.models.service_request import STATUSES
+from household.models.service_request import CANCELLED_BY, STATUSES
 from household.models.user import ROLE_ADMIN, ROLE_CUSTOMER, ROLE_PROFESSIONAL
 
 blp = Blueprint("service_requests", __name__, url_prefix="/api", description="Service requests")
@@ -36,7 +36,11 @@ class RequestSchema(ma.Schema):
     professional_name = fields.String()
     professional_phone = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
-    date_of_request = fields.DateTime()
+    date_of_request = fields.DateTime(metadata={"description": "When the work starts"})
+    end_time = fields.DateTime(metadata={"description": "When the work ends (start + the service's time when booked)"})
+    price = Money(metadata={"description": "The service's base price when booked, in rupees"})
+    cancelled_by = fields.String(allow_none=True, metadata={"enum": [*CANCELLED_BY, None]})
+    cancellation_fee = Money(allow_none=True)
     date_of_completion = fields.DateTime(allow_none=True)
     remarks = fields.String(allow_none=True)
     rating = fields.Integer(allow_none=True)
@@ -54,6 +58,10 @@ class HistorySchema(ma.Schema):
     professional_phone = fields.String()
     status = fields.String()
     date_of_request = fields.DateTime()
+    end_time = fields.DateTime()
+    price = Money()
+    cancelled_by = fields.String(allow_none=True)
+    cancellation_fee = Money(allow_none=True)
     date_of_completion = fields.DateTime(allow_none=True)
     rating = fields.Integer(allow_none=True)
     review = fields.String(allow_none=True)
@@ -64,7 +72,10 @@ class RequestCreate(StrictSchema):
     service_id = Id(required=True)
     professional_id = Id(required=True)
     remarks = Text(max_len=1000, allow_none=True)
-    date_of_request = DateTime(allow_none=True, metadata={"description": "When the work should happen"})
+    date_of_request = DateTime(
+        allow_none=True,
+        metadata={"description": "The start of one of the professional's free slots; none: the first free slot"},
+    )
 
 
 class RequestChange(StrictSchema):

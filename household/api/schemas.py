@@ -52,6 +52,15 @@ class ErrorDetail(ma.Schema):
     status = fields.Integer(required=True)
     message = fields.String(required=True)
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # (`fields` above is this schema's own field now, hence ma.fields.)
+    nearest = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "On a 409 for a time just taken: the nearest free slots, [{start, end}]."},
+    )
+    bookings = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "On a 409 for time off: the accepted bookings it would cover."},
+    )
 
 
 class ErrorSchema(ma.Schema):

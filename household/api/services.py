@@ -13,7 +13,7 @@ from household.api.listing import cached_page
 from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema
 from household.auth.access import roles_required
-from household.domain import catalogue, paging
+from household.domain import catalogue, paging, scheduling
 from household.extensions import db
 from household.models.user import ROLE_ADMIN
 
@@ -72,6 +72,9 @@ class PackageSchema(ma.Schema):
     pin_code = fields.String()
     rating = fields.Method("get_rating", allow_none=True)
     reviews_count = fields.Integer()
+    next_available = fields.DateTime(
+        allow_none=True, metadata={"description": "The start of their first free slot, or null"}
+    )
 
     def get_rating(self, row):
         count = row["reviews_count"]
@@ -151,9 +154,18 @@ class ServicePackages(MethodView):
     def get(self, args, service_id: int):
         """Approved, active professionals offering a service, best rated first; filter by place."""
         def compute():
-            catalogue.live_service(db.session, service_id)
+            service = catalogue.live_service(db.session, service_id)
             stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
             rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
+            rows = [dict(row) for row in rows]
+            nexts = scheduling.next_available(db.session, {row["professional_id"]: service.time_required for row in rows})
+            for row in rows:
+                row["next_available"] = nexts[row["professional_id"]]
             return PackageSchema(many=True).dump(rows), total
 
-        return cached_page(f"packages:{service_id}", (cache.CATALOGUE, cache.RATINGS), args, compute)
+        # Next free times move with bookings and hours (the service's schedule namespace) and with
+        # the clock (the time bucket in the key).
+        namespaces = (cache.CATALOGUE, cache.RATINGS, cache.service_schedule_namespace(service_id))
+        return cached_page(
+            f"packages:{service_id}:{scheduling.time_bucket()}", namespaces, args, compute
+        )

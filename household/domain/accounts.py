@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from household.auth.passwords import hash_password, needs_rehash, verify_password
 from household.auth.tokens import revoke_all
-from household.domain import changes
+from household.domain import changes, scheduling
 from household.domain.catalogue import find_live_service
 from household.domain.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from household.domain.names import clean_name, normalise_email
@@ -93,6 +93,7 @@ def register_professional(s: Session, data: dict) -> User:
         pin_code=data["pin_code"],
         location=data.get("location"),
         approval=APPROVAL_PENDING,
+        working_hours=scheduling.default_week(),
     )
     _commit_new(s)
     return user

@@ -20,13 +20,14 @@ _KEY = "household_changes"
 
 
 _KINDS = frozenset({CATALOGUE, RATINGS, PEOPLE})
+_SHAPED = frozenset({"request", "schedule"})
 
 
 def record(s: Session, *facts: str | tuple) -> None:
     """Note that the transaction on `s` changes these facts."""
     # Checked here, before the commit: a fact nobody knows must fail the write, not its aftermath.
     for fact in facts:
-        if fact not in _KINDS and not (isinstance(fact, tuple) and fact[0] == "request" and len(fact) == 3):
+        if fact not in _KINDS and not (isinstance(fact, tuple) and fact[0] in _SHAPED and len(fact) == 3):
             raise ValueError(f"unknown change {fact!r}")
     s.info.setdefault(_KEY, set()).update(facts)
 
@@ -39,3 +40,8 @@ def request(s: Session, customer_id: int, professional_id: int) -> None:
 def take(s: Session) -> set:
     """The facts recorded on `s` since its last commit or rollback, forgotten here."""
     return s.info.pop(_KEY, set())
+
+
+def schedule(s: Session, professional_id: int, service_id: int) -> None:
+    """Note that this professional's free time changes (a booking taken, moved or freed; hours; time off)."""
+    record(s, ("schedule", professional_id, service_id))

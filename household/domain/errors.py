@@ -7,10 +7,14 @@ class DomainError(Exception):
     status = 400
     default_message = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self, message: str | None = None, fields: dict[str, list[str]] | None = None, extra: dict | None = None
+    ):
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
         self.fields = fields
+        # More for the client beside the message (a 409's nearest free times, the bookings in the way).
+        self.extra = extra
 
 
 class InvalidInput(DomainError):

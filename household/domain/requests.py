@@ -7,14 +7,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from household.domain import changes, lifecycle, paging, policies
+from household import clock
+from household.domain import changes, lifecycle, paging, policies, scheduling
 from household.domain.catalogue import find_live_service
 from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from household.domain.policies import Caller
 from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
-from household.models.service_request import STATUS_REQUESTED
+from household.models.service_request import STATUS_ASSIGNED, STATUS_CANCELLED, STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED
 
 # A date "now" typed in a form reaches us a little later; allow that much.
@@ -45,6 +47,10 @@ def request_rows() -> Select:
             ProfessionalUser.phone.label("professional_phone"),
             ServiceRequest.status,
             ServiceRequest.date_of_request,
+            ServiceRequest.end_time,
+            ServiceRequest.price,
+            ServiceRequest.cancelled_by,
+            ServiceRequest.cancellation_fee,
             ServiceRequest.date_of_completion,
             ServiceRequest.remarks,
             ServiceRequest.rating,
@@ -128,7 +134,7 @@ def request_page(
 
 
 def check_date(when: datetime | None, field: str = "date_of_request") -> None:
-    if when is not None and when < utcnow() - PAST_GRACE:
+    if when is not None and when < clock.now() - PAST_GRACE:
         raise InvalidInput(fields={field: ["The date cannot be in the past."]})
 
 
@@ -144,33 +150,72 @@ def bookable_professional(s: Session, professional_id: int, service_id: int) -> 
     return pro
 
 
+# A booking without a time takes the first free slot; if someone takes it first, the next one.
+FIRST_FREE_ATTEMPTS = 3
+
+
 def create(s: Session, customer_user: Caller, data: dict):
-    """Book a service with a professional; returns the new request (status 'requested') as the API shows it."""
+    """Book a service with a professional at the start of one of their free slots (the first one when
+    no time is given); returns the new request (status 'requested') as the API shows it.
+
+    Of concurrent bookings whose times overlap for one professional exactly one commits; the others
+    get 409 with the nearest free times (household.domain.scheduling).
+    """
     if customer_user.customer_id is None:
         raise Forbidden("Only customers can book services.")
     service = find_live_service(s, data["service_id"])
     if service is None:
         raise InvalidInput(fields={"service_id": ["No such service in the catalogue."]})
     pro = bookable_professional(s, data["professional_id"], service.id)
-    when = data.get("date_of_request") or utcnow()
-    check_date(when)
+    duration = timedelta(minutes=service.time_required)
+    asked = data.get("date_of_request")
+    for attempt in range(FIRST_FREE_ATTEMPTS):
+        if asked is not None:
+            check_date(asked)
+            scheduling.check_start(s, pro.id, asked, duration)
+            when = asked
+        else:
+            when = scheduling.next_available(s, {pro.id: service.time_required})[pro.id]
+            if when is None:
+                raise Conflict(scheduling.NO_FREE_TIME)
+        try:
+            return _book(s, customer_user, pro, service, when, duration, data.get("remarks"))
+        except Conflict:
+            if asked is not None or attempt == FIRST_FREE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _book(s: Session, customer_user: Caller, pro: Professional, service: Service, when: datetime, duration, remarks):
+    end = when + duration
     req = ServiceRequest(
         service_id=service.id,
         customer_id=customer_user.customer_id,
         professional_id=pro.id,
         status=STATUS_REQUESTED,
         date_of_request=when,
-        remarks=data.get("remarks") or None,
+        end_time=end,
+        held_until=scheduling.hold_until(end),
+        price=service.price,
+        remarks=remarks or None,
     )
     s.add(req)
     # The INSERT goes first: the checks below then run inside the writing transaction.
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError as exc:
+        s.rollback()
+        if scheduling.is_overlap(exc):
+            raise scheduling.taken(s, pro.id, when, duration) from exc
+        raise
     try:
         ensure_still_allowed(s, customer_user.id)
         _ensure_still_bookable(s, pro.id, service.id)
+        scheduling.ensure_not_off(s, pro.id, when, end)
     except DomainError:
         s.rollback()
         raise
+    scheduling.ensure_no_overlap(s, req)
     return _committed(s, req)
 
 
@@ -286,12 +331,19 @@ def change(s: Session, user: Caller, request_id: int, data: dict):
     if req.status not in transition.sources:
         raise Conflict(f"A {req.status} request cannot be {transition.target}.")
     values: dict = {"status": transition.target}
+    if transition.target == STATUS_CANCELLED:
+        values["cancelled_by"] = actor
     if action == "close":
         values["date_of_completion"] = utcnow()
         values["rating"] = data.get("rating")
         values["review"] = data.get("review") or None
     written = _conditional_update(s, req.id, transition.sources, values, transition.needs_live_service)
     _ensure_actor_still_allowed(s, user, actor)
+    if written and transition.target == STATUS_ASSIGNED:
+        try:
+            scheduling.ensure_not_off(s, req.professional_id, req.date_of_request, req.end_time)
+        except InvalidInput as exc:
+            raise Conflict("This booking falls in your time off; remove the time off or reject the booking.") from exc
     if not written:
         gone = transition.needs_live_service and _service_gone(s, req)
         s.rollback()
@@ -316,19 +368,44 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
         raise InvalidInput(fields={f: ["Not accepted without an action."] for f in refused})
     if not fields:
         raise InvalidInput("Nothing to change: send an action, remarks or date_of_request.")
-    if "date_of_request" in fields:
-        if fields["date_of_request"] is None:
-            raise InvalidInput(fields={"date_of_request": ["Field may not be null."]})
-        check_date(fields["date_of_request"])
+    if "date_of_request" in fields and fields["date_of_request"] is None:
+        raise InvalidInput(fields={"date_of_request": ["Field may not be null."]})
     if "remarks" in fields:
         fields["remarks"] = fields["remarks"] or None
     if req.status not in lifecycle.EDITABLE:
         raise Conflict(f"A {req.status} request can no longer be edited.")
-    written = _conditional_update(s, req.id, lifecycle.EDITABLE, fields)
+    moved = "date_of_request" in fields and fields["date_of_request"] != req.date_of_request
+    if not moved:
+        fields.pop("date_of_request", None)
+    sources = lifecycle.EDITABLE
+    if moved:
+        # A new time must be a free slot (this booking's own hold aside); the work keeps the length it
+        # was booked with, and an accepted booking goes back to the professional to accept again.
+        when = fields["date_of_request"]
+        check_date(when)
+        duration = req.end_time - req.date_of_request
+        scheduling.check_start(s, req.professional_id, when, duration, exclude_request=req.id)
+        fields.update(end_time=when + duration, held_until=scheduling.hold_until(when + duration))
+        fields["status"] = STATUS_REQUESTED
+    try:
+        written = _conditional_update(s, req.id, sources, fields)
+    except IntegrityError as exc:
+        s.rollback()
+        if scheduling.is_overlap(exc):
+            raise scheduling.taken(s, req.professional_id, fields["date_of_request"], fields["end_time"] - fields["date_of_request"], exclude_request=req.id) from exc
+        raise
     _ensure_actor_still_allowed(s, user, actor)
     if not written:
         s.rollback()
         raise Conflict("The request was closed or cancelled in the meantime.")
+    if moved:
+        try:
+            scheduling.ensure_not_off(s, req.professional_id, fields["date_of_request"], fields["end_time"])
+        except DomainError:
+            s.rollback()
+            raise
+        s.expire(req)
+        scheduling.ensure_no_overlap(s, req)
     return _committed(s, req)
 
 
@@ -336,6 +413,8 @@ def _committed(s: Session, req: ServiceRequest):
     """Commit a write to `req` and return the request as the API shows it (one read, after the commit)."""
     request_id = req.id
     changes.request(s, req.customer_id, req.professional_id)
+    # Any change of a request may take, move or free its professional's time.
+    changes.schedule(s, req.professional_id, req.service_id)
     s.commit()
     return row_for(s, request_id)
 

@@ -10,6 +10,7 @@ from household.models.activity import (
 )
 from household.models.base import Base, UTCDateTime, utcnow
 from household.models.cache_state import CacheState
+from household.models.schedule import TimeOff, WorkingHours
 from household.models.service import Service
 from household.models.service_request import STATUSES, RequestStatusCount, ServiceRequest
 from household.models.user import (
@@ -41,6 +42,8 @@ __all__ = [
     "RequestStatusCount",
     "Role",
     "Service",
+    "TimeOff",
+    "WorkingHours",
     "ServiceRequest",
     "User",
     "UTCDateTime",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
@@ -17,6 +19,12 @@ STATUS_REJECTED = "rejected"
 STATUS_CLOSED = "closed"
 STATUS_CANCELLED = "cancelled"
 STATUSES = (STATUS_REQUESTED, STATUS_ASSIGNED, STATUS_REJECTED, STATUS_CLOSED, STATUS_CANCELLED)
+# A booking in one of these statuses holds its time: no other booking of that professional may
+# overlap [date_of_request, held_until) (held_until = end_time + the travel buffer).
+HOLDING = (STATUS_REQUESTED, STATUS_ASSIGNED)
+HOLDING_SQL = "status IN ('requested', 'assigned')"
+
+CANCELLED_BY = ("customer", "professional", "admin", "system")
 
 
 class ServiceRequest(Base):
@@ -33,6 +41,23 @@ class ServiceRequest(Base):
         Index("ix_service_requests_service_id", "service_id"),
         Index("ix_service_requests_status_date_of_request", "status", "date_of_request"),
         Index("ix_service_requests_created_at", "created_at"),
+        CheckConstraint("end_time > date_of_request", name="end_after_start"),
+        CheckConstraint("held_until >= end_time", name="hold_covers_booking"),
+        CheckConstraint(
+            "cancelled_by IS NULL OR cancelled_by IN ('customer', 'professional', 'admin', 'system')",
+            name="cancelled_by_valid",
+        ),
+        # The held bookings of one professional from a time on: the slot and conflict queries. On
+        # PostgreSQL an exclusion constraint (migration e4b9d2a7c6f1) also forbids two held
+        # bookings of one professional to overlap; on SQLite the booking's write transaction
+        # checks it (household.domain.scheduling).
+        Index(
+            "ix_service_requests_held",
+            "professional_id",
+            "held_until",
+            sqlite_where=text(HOLDING_SQL),
+            postgresql_where=text(HOLDING_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +66,14 @@ class ServiceRequest(Base):
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(10), default=STATUS_REQUESTED)
     date_of_request: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the work ends (start + the service's time_required when booked) and until when the
+    # professional's time is held (end + the travel buffer then in force).
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The service's base price when booked: later price changes do not touch agreed work.
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))
+    cancellation_fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     date_of_completion: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remarks: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from household.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from household.models.schedule import WorkingHours
     from household.models.service import Service
 
 ROLE_ADMIN = "admin"
@@ -139,6 +140,10 @@ class Professional(Base):
 
     user: Mapped[User] = relationship(back_populates="professional", foreign_keys=[user_id], lazy="joined")
     service: Mapped[Service] = relationship(lazy="joined")
+    # Written with a new professional (their default week); read by household.domain.scheduling in bulk.
+    working_hours: Mapped[list[WorkingHours]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def has_document(self) -> bool:
