@@ -5,7 +5,8 @@
  * - an X-CSRF-Token header on every POST/PUT/PATCH/DELETE (token from GET /api/auth/csrf),
  *   re-fetched and retried once when the server says the token is missing or stale;
  * - JSON in and out, FormData for uploads;
- * - every failure becomes an ApiError {status, message, fields};
+ * - every failure becomes an ApiError {status, message, fields, details} (details: the error body's other
+ *   keys, e.g. the nearest free times of a 409 on a booking);
  * - a 401 (except on login) calls the handler installed with onUnauthorized().
  */
 
@@ -13,11 +14,12 @@ const API_BASE = '/api'
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export class ApiError extends Error {
-  constructor(status, message, fields = {}) {
+  constructor(status, message, fields = {}, details = {}) {
     super(message || 'Something went wrong.')
     this.name = 'ApiError'
     this.status = status
     this.fields = fields || {}
+    this.details = details || {}
   }
 
   /** Messages for one field, as an array (empty when none). */
@@ -118,7 +120,9 @@ async function readBody(response) {
 function toApiError(status, body) {
   const err = body && typeof body === 'object' ? body.error : null
   if (err && typeof err === 'object') {
-    return new ApiError(err.status || status, err.message || defaultMessage(status), err.fields || {})
+    const details = { ...err }
+    for (const key of ['status', 'message', 'fields']) delete details[key]
+    return new ApiError(err.status || status, err.message || defaultMessage(status), err.fields || {}, details)
   }
   return new ApiError(status, defaultMessage(status))
 }

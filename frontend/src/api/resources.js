@@ -35,6 +35,22 @@ export const requestsApi = {
     api.patch(`/service-requests/${encodeURIComponent(id)}`, { action, ...extra }),
   edit: (id, changes) => api.patch(`/service-requests/${encodeURIComponent(id)}`, changes),
   history: (params) => api.list('/service-history', params),
+  ofProfessional: (professionalId, params) =>
+    api.list(`/service-requests/professional/${encodeURIComponent(professionalId)}`, params),
+}
+
+/**
+ * Every page of a list (for a week view: a professional's bookings), `perPage` at a time, at most `maxPages`.
+ * Resolves to the items.
+ */
+export async function listAll(fetch, params = {}, { perPage = 1000, maxPages = 5 } = {}) {
+  const items = []
+  for (let page = 1; page <= maxPages; page += 1) {
+    const chunk = await fetch({ ...params, page, per_page: perPage })
+    items.push(...chunk.items)
+    if (!chunk.items.length || items.length >= chunk.total) break
+  }
+  return items
 }
 
 export const professionalsApi = {
@@ -45,6 +61,31 @@ export const professionalsApi = {
     return api.upload('/professionals/me/document', form)
   },
   documentUrl: (professionalId) => api.url(`/professionals/${encodeURIComponent(professionalId)}/document`),
+}
+
+export const scheduleApi = {
+  /**
+   * Free start times of a professional, `days` days from `date` (YYYY-MM-DD, platform time zone). Should the
+   * server page the answer, the other pages are read too.
+   */
+  slots: async (professionalId, date, days) => {
+    const path = `/professionals/${encodeURIComponent(professionalId)}/slots`
+    const first = await api.list(path, { date, days })
+    const items = [...first.items]
+    for (let page = 2; items.length < first.total && page <= 10; page += 1) {
+      const next = await api.list(path, { date, days, page })
+      if (!next.items.length) break
+      items.push(...next.items)
+    }
+    return items
+  },
+  // The caller's (a professional's) working week and time off.
+  availability: () => api.get('/availability'),
+  saveWeekly: (weekly) => api.put('/availability', { weekly }),
+  addTimeOff: (payload) => api.post('/availability/time-off', payload),
+  removeTimeOff: (id) => api.del(`/availability/time-off/${encodeURIComponent(id)}`),
+  // Any professional's, for the admin.
+  availabilityOf: (professionalId) => api.get(`/professionals/${encodeURIComponent(professionalId)}/availability`),
 }
 
 export const usersApi = {
