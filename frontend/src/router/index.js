@@ -81,6 +81,12 @@ const routes = [
     meta: { title: 'Requests', roles: ['professional'] },
   },
   {
+    path: '/professional/schedule',
+    name: 'professional-schedule',
+    component: () => import('@/views/professional/ProfessionalScheduleView.vue'),
+    meta: { title: 'My schedule', roles: ['professional'] },
+  },
+  {
     path: '/professional/profile',
     name: 'professional-profile',
     component: () => import('@/views/professional/ProfessionalProfileView.vue'),

@@ -405,8 +405,8 @@ export function dayMinutes(list) {
 // Server errors
 
 /**
- * A validation error's `fields`, however nested (marshmallow nests lists by index), as
- * [{path: ['weekly', '3', 'end'], message}].
+ * A validation error's `fields`, however nested or dotted (the API flattens marshmallow's nesting into
+ * keys like "weekly.3.end"), as [{path: ['weekly', '3', 'end'], message}].
  */
 export function flattenFieldErrors(fields, path = []) {
   if (fields === null || fields === undefined) return []
@@ -415,7 +415,7 @@ export function flattenFieldErrors(fields, path = []) {
     return fields.flatMap((v) => (typeof v === 'object' && v !== null ? flattenFieldErrors(v, path) : [{ path, message: String(v) }]))
   }
   if (typeof fields === 'object') {
-    return Object.entries(fields).flatMap(([k, v]) => flattenFieldErrors(v, [...path, k]))
+    return Object.entries(fields).flatMap(([k, v]) => flattenFieldErrors(v, [...path, ...k.split('.')]))
   }
   return [{ path, message: String(fields) }]
 }
@@ -438,6 +438,44 @@ export function listFieldErrors(fields, name) {
     }
   }
   return { byIndex, general }
+}
+
+const WEEKDAY_MESSAGE = new RegExp(`^(${WEEKDAYS.join('|')})(?: (\\d{2}:\\d{2})-(\\d{2}:\\d{2}))?:\\s*(.*)$`)
+const OVERLAPS = / overlaps (\d{2}:\d{2})-(\d{2}:\d{2})/
+const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1)
+
+/**
+ * A 422 on a working week, put where the editor shows it. `days` are the seven arrays that were sent
+ * (as weeklyFromDays() orders them). Item errors ("weekly.3.end") go to that interval; the API's own
+ * messages name the day and times ("Monday 09:00-13:00: the start must be before the end.",
+ * "Monday: 09:00-13:00 overlaps 12:00-18:00.") and go to that interval too, or to the day; the rest is
+ * general. Returns {intervals: seven arrays of message arrays, days: seven message arrays, general}.
+ */
+export function weeklyServerErrors(fields, days) {
+  const index = days.flatMap((list, d) => list.map((_, i) => [d, i]))
+  const intervals = days.map((list) => list.map(() => []))
+  const dayErrors = days.map(() => [])
+  const { byIndex, general: rest } = listFieldErrors(fields, 'weekly')
+  const general = []
+  for (const [k, messages] of Object.entries(byIndex)) {
+    const at = index[Number(k)]
+    if (at) intervals[at[0]][at[1]].push(...messages)
+    else general.push(...messages)
+  }
+  for (const message of rest) {
+    const m = WEEKDAY_MESSAGE.exec(message)
+    if (!m) {
+      general.push(message)
+      continue
+    }
+    const d = WEEKDAYS.indexOf(m[1])
+    // An overlap is shown on the later of the two intervals, as validateWeekly() does.
+    const target = m[2] ? [m[2], m[3]] : OVERLAPS.exec(m[4])?.slice(1, 3)
+    const i = target ? days[d].findIndex((x) => x.start === target[0] && x.end === target[1]) : -1
+    if (i >= 0) intervals[d][i].push(capitalise(m[4]))
+    else dayErrors[d].push(capitalise(m[4]))
+  }
+  return { intervals, days: dayErrors, general }
 }
 
 /**

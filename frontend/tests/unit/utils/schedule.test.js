@@ -25,6 +25,7 @@ import {
   weekdayOf,
   weeklyByDay,
   weeklyFromDays,
+  weeklyServerErrors,
   zonedInstant,
   zonedIso,
 } from '@/utils/schedule'
@@ -311,6 +312,33 @@ describe('server errors', () => {
     )
     expect(byIndex).toEqual({ 1: ['end: Must be after start.'], 4: ['Overlaps the interval before.'] })
     expect(general).toEqual(['Bad week.', 'other: Unknown field.'])
+  })
+
+  it('reads the API’s dotted keys as a path', () => {
+    expect(flattenFieldErrors({ 'weekly.2.start': ['Not a time of day.'] })).toEqual([{ path: ['weekly', '2', 'start'], message: 'Not a time of day.' }])
+  })
+
+  it('puts a 422 on a week next to the intervals it names', () => {
+    const day = (...intervals) => intervals.map(([start, end]) => ({ start, end }))
+    const sent = [day(['09:00', '13:00'], ['12:00', '18:00']), day(['09:00', '18:00']), [], [], day(['10:00', '09:00']), [], day(['08:00', '10:00'])]
+    const { intervals, days, general } = weeklyServerErrors(
+      {
+        weekly: [
+          'Monday: 09:00-13:00 overlaps 12:00-18:00.',
+          'Friday 10:00-09:00: the start must be before the end.',
+          'Wednesday: something about the day.',
+          'The week is wrong.',
+        ],
+        'weekly.4.end': ['Not a time of day.'], // the fifth interval sent: Sunday's
+        'weekly.9.end': ['Not a time of day.'], // none such
+      },
+      sent,
+    )
+    expect(intervals[0]).toEqual([[], ['09:00-13:00 overlaps 12:00-18:00.']])
+    expect(intervals[4]).toEqual([['The start must be before the end.']])
+    expect(intervals[6]).toEqual([['end: Not a time of day.']])
+    expect(days[2]).toEqual(['Something about the day.'])
+    expect(general).toEqual(['end: Not a time of day.', 'The week is wrong.'])
   })
 
   it('describes the bookings of a 409, whatever their fields are called', () => {
