@@ -363,3 +363,39 @@ def test_professional_edits_working_hours_and_time_off(app, api, new_page, brows
     expect(page.locator(f'[data-testid="schedule-time-off"][data-time-off-id="{time_off_id}"]')).to_have_count(0)
     assert re.search(r"/professional/schedule", page.url)
     check_browser(browser_log, allowed_refusals=[(409, "/api/availability/time-off")])
+
+
+def test_a_time_taken_meanwhile_offers_the_nearest_free_times(app, api, new_page, browser_log):
+    plumbing, pro, _pro_token, _customer_token = market(app, api)
+    _other, other_token = api.register_customer(name="Asha Rao", email="asha@example.com", pin_code="560034")
+
+    page = new_page()
+    log_in(page, CUSTOMER_EMAIL, home="/customer")
+    page.goto(f"/services/{plumbing}")
+    page.get_by_test_id("book-button").click()
+    booking = page.get_by_test_id("booking-modal")
+    _day, start = book_from_the_strip(page, tap=False, time_index=3)
+    # Someone else books that very time first.
+    taken = api.post(
+        "/api/service-requests",
+        other_token,
+        json={"service_id": plumbing, "professional_id": pro["professional_id"], "date_of_request": start.isoformat()},
+    )
+    assert taken.status_code == 201, taken.get_json()
+    booking.get_by_test_id("booking-submit").click()
+    expect(booking.get_by_test_id("booking-error")).to_contain_text("That time was just taken")
+    nearest = booking.get_by_test_id("slot-nearest-time")
+    expect(nearest.first).to_be_visible()
+    # The slots were fetched again: the taken time is gone from the strip, and nothing is chosen.
+    expect(booking.get_by_test_id("slot-time").first).to_be_visible()
+    offered = [ist(s) for s in booking.get_by_test_id("slot-time").evaluate_all("els => els.map(e => e.dataset.start)")]
+    assert start not in offered, offered
+    expect(booking.get_by_test_id("slot-summary")).to_have_text("")
+    snap(page, "booking-time-taken")
+    other = ist(nearest.first.get_attribute("data-start"))
+    assert other != start
+    nearest.first.click()
+    expect(nearest.first).to_have_attribute("aria-pressed", "true")
+    booking.get_by_test_id("booking-submit").click()
+    expect(page.get_by_test_id("booking-success")).to_contain_text(shown(other))
+    check_browser(browser_log, allowed_refusals=[(409, "/api/service-requests")])
