@@ -1,18 +1,38 @@
-"""Demo data: a realistic catalogue, professionals, customers and requests in every status."""
+"""Demo data: a catalogue, professionals, customers, and bookings that look like a real diary.
+
+Everything is placed relative to the platform's clock (household.clock) and by the same slot
+arithmetic the booking API uses (household.domain.slots), so the data keeps every scheduling rule
+whenever it is loaded: each booking lies inside its professional's working hours and outside their
+time off, starts on the slot grid, lasts its service's `time_required` and holds the travel buffer
+after it; past work (closed, rejected, cancelled) lies in the past, open work (requested, assigned)
+starts at least BOOKING_LEAD_MINUTES from now and within the booking horizon; no two bookings of one
+professional overlap (buffer included), so PostgreSQL's exclusion constraint accepts it; and every
+customer is served by professionals of their own city.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from household import clock
 from household.auth.passwords import hash_password
-from household.domain import scheduling
+from household.domain import scheduling, slots
 from household.domain.accounts import ensure_roles
 from household.domain.names import name_key
-from household.models import Customer, Professional, Service, ServiceRequest, User, utcnow
+from household.models import Customer, Professional, Service, ServiceRequest, TimeOff, User, WorkingHours
+from household.models.service_request import (
+    STATUS_ASSIGNED,
+    STATUS_CANCELLED,
+    STATUS_CLOSED,
+    STATUS_REJECTED,
+    STATUS_REQUESTED,
+)
 from household.models.user import APPROVAL_APPROVED, APPROVAL_PENDING, APPROVAL_REJECTED
 
 DEMO_PASSWORD = "HomeServe#2026"  # noqa: S105 - published demo login, local data only
@@ -46,7 +66,7 @@ PROFESSIONALS = [
     ("Lakshmi Narayanan", "lakshmi.n@example.com", 6, 7, "T. Nagar, Chennai", "600017", APPROVAL_APPROVED),
     ("Gurpreet Singh", "gurpreet.s@example.com", 6, 9, "Saket, New Delhi", "110017", APPROVAL_APPROVED),
     ("Deepa Menon", "deepa.menon@example.com", 1, 4, "Koramangala, Bengaluru", "560034", APPROVAL_APPROVED),
-    ("Arjun Reddy", "arjun.reddy@example.com", 8, 5, "Gachibowli, Hyderabad", "500032", APPROVAL_APPROVED),
+    ("Arjun Reddy", "arjun.reddy@example.com", 8, 5, "HSR Layout, Bengaluru", "560102", APPROVAL_APPROVED),
     ("Farah Khan", "farah.khan@example.com", 14, 3, "Bandra West, Mumbai", "400050", APPROVAL_APPROVED),
     ("Vikram Joshi", "vikram.joshi@example.com", 11, 11, "Kothrud, Pune", "411038", APPROVAL_APPROVED),
     ("Sanjay Yadav", "sanjay.yadav@example.com", 12, 15, "Indiranagar, Bengaluru", "560038", APPROVAL_APPROVED),
@@ -65,6 +85,66 @@ CUSTOMERS = [
     ("Rohan Das", "rohan.das@example.com", "3rd Floor, 100 Feet Road", "Indiranagar, Bengaluru", "560038"),
 ]
 
+
+def city_of(pin_code: str) -> str:
+    """The PIN area (the first three digits, the sorting district): the demo's notion of a city."""
+    return pin_code[:3]
+
+
+def _hhmm(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# Weeks other than the default (Monday to Saturday, 09:00-18:00): (weekday, "HH:MM", "HH:MM").
+# Farah's clients want her before and after office hours, Tuesday to Sunday.
+WEEKS = {
+    "farah.khan@example.com": [
+        (day, start, end) for day in range(1, 7) for start, end in (("08:00", "12:00"), ("16:00", "20:00"))
+    ],
+}
+
+# Time off in the coming days: (email, days from today (the first working day from then on), "HH:MM" start,
+# "HH:MM" end ("24:00": the whole day), reason). Bookings are placed around it.
+TIME_OFF = [
+    (DEMO_PROFESSIONAL, 3, "00:00", "24:00", "Family function"),
+    ("anita.desai@example.com", 3, "13:00", "24:00", "Medical appointment"),
+]
+
+# Open work of every approved professional: (status, days from today, preferred "HH:MM"), with the
+# customers of their city in turn. The demo professional has a fuller diary (and a busy tomorrow,
+# for the evening reminder).
+OPEN_WORK = [(STATUS_ASSIGNED, 1, "10:00"), (STATUS_REQUESTED, 2, "12:00")]
+OPEN_WORK_EXTRA = {
+    DEMO_PROFESSIONAL: [
+        (STATUS_ASSIGNED, 1, "14:00"),
+        (STATUS_REQUESTED, 1, "16:30"),
+        (STATUS_REQUESTED, 3, "11:00"),  # the day off: goes to the next working day
+        (STATUS_ASSIGNED, 5, "11:00"),
+    ],
+}
+# Each customer's past: (status, days before today, preferred "HH:MM"), with the professionals of their
+# city in turn. Customers are shifted by a few days so that histories do not all share dates.
+PAST_WORK = [
+    (STATUS_CLOSED, 40, "10:00"),
+    (STATUS_CLOSED, 31, "15:00"),
+    (STATUS_REJECTED, 24, "11:30"),
+    (STATUS_CLOSED, 17, "09:30"),
+    (STATUS_CANCELLED, 10, "16:00"),
+    (STATUS_CLOSED, 4, "12:30"),
+]
+# The demo professional's own history besides: (status, days before today, preferred "HH:MM"), with the
+# customers of their city in turn.
+PAST_WORK_EXTRA = {
+    DEMO_PROFESSIONAL: [
+        (STATUS_CLOSED, 27, "16:00"),
+        (STATUS_CANCELLED, 20, "10:30"),
+        (STATUS_CLOSED, 13, "14:00"),
+        (STATUS_REJECTED, 8, "11:00"),
+        (STATUS_CLOSED, 2, "09:00"),
+    ],
+}
+
 REVIEWS = {
     5: "Excellent work, punctual and very clean.",
     4: "Good job, arrived a little late.",
@@ -73,6 +153,66 @@ REVIEWS = {
     1: "Not satisfied with the work.",
 }
 
+# How far a booking may be pushed from its preferred day when that day has no free time.
+SEARCH_DAYS = 10
+
+
+@dataclass
+class _Diary:
+    """One professional's week, time off and placed bookings, kept in memory while the demo is planned."""
+
+    weekly: tuple[tuple[int, int, int], ...]
+    time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
+    # (start, held_until) of every placed booking, past ones too: a professional is never in two places.
+    taken: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def calendar(self) -> slots.Calendar:
+        return slots.Calendar(weekly=self.weekly, time_off=tuple(self.time_off), holds=tuple(self.taken))
+
+
+class _Planner:
+    """Places bookings into free slots by the booking API's own rules (household.domain.slots)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.rules = scheduling.rules()
+        self.now = now
+        self.today = now.astimezone(self.rules.tz).date()
+        # The past is planned as if booked long ago: no lead time, no horizon, the same grid and buffer.
+        self.past_rules = replace(self.rules, lead=timedelta(0), horizon=timedelta(days=3650))
+        self.past_now = now - timedelta(days=1000)
+
+    def at(self, day: date, minute: int) -> datetime:
+        """A local day and minute (1440: the next midnight) as an instant."""
+        return datetime.combine(day, time.min, tzinfo=self.rules.tz) + timedelta(minutes=minute)
+
+    def first_working_day(self, diary: _Diary, offset: int) -> date:
+        """The first day from today + offset on which the professional works."""
+        working = {weekday for weekday, _a, _b in diary.weekly}
+        day = self.today + timedelta(days=offset)
+        while day.weekday() not in working:
+            day += timedelta(days=1)
+        return day
+
+    def place(self, diary: _Diary, minutes: int, offset: int, preferred: int) -> tuple[datetime, datetime]:
+        """A free slot on the day `offset` days from today (negative: the past) at or after `preferred`
+        minutes into it, else that day's first; when the day has none, the next day (further into
+        the past for past work). The slot is recorded as taken."""
+        duration = timedelta(minutes=minutes)
+        future = offset > 0
+        rules, now = (self.rules, self.now) if future else (self.past_rules, self.past_now)
+        calendar = diary.calendar()
+        for k in range(SEARCH_DAYS):
+            day = self.today + timedelta(days=offset + k if future else offset - k)
+            found = list(slots.iter_free(calendar, duration, day, day, now, rules))
+            if not future:  # past work ends before today begins
+                found = [(a, b) for a, b in found if b + rules.buffer <= self.at(self.today, 0)]
+            if found:
+                wanted = self.at(day, preferred)
+                start, end = next(((a, b) for a, b in found if a >= wanted), found[0])
+                diary.taken.append((start, end + rules.buffer))
+                return start, end
+        raise RuntimeError(f"no free time for a demo booking {offset} days from today")
+
 
 def seed_demo(s: Session) -> bool:
     """Load the demo data once. Returns False when it is already there."""
@@ -80,7 +220,9 @@ def seed_demo(s: Session) -> bool:
         return False
     roles = ensure_roles(s)
     password_hash = hash_password(DEMO_PASSWORD)
-    now = utcnow()
+    now = clock.now().replace(microsecond=0)
+    planner = _Planner(now)
+    config = current_app.config
 
     services = []
     for name, price, minutes, description in SERVICES:
@@ -94,8 +236,19 @@ def seed_demo(s: Session) -> bool:
     s.flush()
 
     professionals = []
+    diaries: dict[str, _Diary] = {}
     for i, (name, email, svc, years, location, pin, approval) in enumerate(PROFESSIONALS):
-        user = User(email=email, password_hash=password_hash, name=name, phone=f"+9198450{10000 + i:05d}")
+        week = [(d, _hhmm(a), _hhmm(b)) for d, a, b in WEEKS[email]] if email in WEEKS else None
+        # Approved professionals joined months ago; the pending ones are waiting since the day before yesterday.
+        joined = now - timedelta(days=2) if approval == APPROVAL_PENDING else now - timedelta(days=90 - i)
+        user = User(
+            email=email,
+            password_hash=password_hash,
+            name=name,
+            phone=f"+9198450{10000 + i:05d}",
+            created_at=joined,
+            updated_at=joined,
+        )
         user.roles.append(roles["professional"])
         user.professional = Professional(
             service_id=services[svc].id,
@@ -104,59 +257,116 @@ def seed_demo(s: Session) -> bool:
             location=location,
             pin_code=pin,
             approval=approval,
-            approval_changed_at=now if approval != APPROVAL_PENDING else None,
-            working_hours=scheduling.default_week(),
+            approval_changed_at=now - timedelta(days=60) if approval != APPROVAL_PENDING else None,
+            created_at=joined,
+            working_hours=(
+                [WorkingHours(weekday=d, start_minute=a, end_minute=b) for d, a, b in week]
+                if week
+                else scheduling.default_week()
+            ),
         )
         s.add(user)
         professionals.append(user.professional)
+        diaries[email] = _Diary(weekly=tuple(week or scheduling.DEFAULT_WEEK))
 
     customers = []
     for i, (name, email, address, location, pin) in enumerate(CUSTOMERS):
-        user = User(email=email, password_hash=password_hash, name=name, phone=f"+9199000{20000 + i:05d}")
+        joined = now - timedelta(days=120 - 7 * i)
+        user = User(
+            email=email,
+            password_hash=password_hash,
+            name=name,
+            phone=f"+9199000{20000 + i:05d}",
+            created_at=joined,
+            updated_at=joined,
+        )
         user.roles.append(roles["customer"])
         user.customer = Customer(address=address, location=location, pin_code=pin)
         s.add(user)
         customers.append(user.customer)
     s.flush()
 
+    by_email = {p.user.email: p for p in professionals}
+    for email, offset, start, end, reason in TIME_OFF:
+        diary = diaries[email]
+        day = planner.first_working_day(diary, offset)
+        span = (planner.at(day, _hhmm(start)), planner.at(day, _hhmm(end)))
+        diary.time_off.append(span)
+        s.add(
+            TimeOff(
+                professional_id=by_email[email].id,
+                start_at=span[0],
+                end_at=span[1],
+                reason=reason,
+                created_at=now - timedelta(days=2),
+            )
+        )
+
     approved = [p for p in professionals if p.approval == APPROVAL_APPROVED]
-    statuses = ["closed", "closed", "closed", "assigned", "requested", "rejected", "cancelled", "closed"]
-    n = 0
-    for c_index, customer in enumerate(customers):
-        for k, status in enumerate(statuses):
-            pro = approved[(c_index * 3 + k) % len(approved)]
-            created = now - timedelta(days=(c_index * 5 + k * 3) % 28 + 1, hours=k)
-            when = created + timedelta(days=2)
-            if status in ("requested", "assigned"):
-                when = now + timedelta(days=k + 1)
-            rating = None
-            review = None
-            completed = None
-            if status == "closed":
-                rating = 5 - ((c_index + k) % 5 if (c_index + k) % 3 == 0 else 0)
-                review = REVIEWS[rating]
-                completed = when + timedelta(hours=3)
+    customers_in = {}
+    for c in customers:
+        customers_in.setdefault(city_of(c.pin_code), []).append(c)
+    pros_in = {}
+    for p in approved:
+        pros_in.setdefault(city_of(p.pin_code), []).append(p)
+
+    def book(pro: Professional, customer: Customer, status: str, offset: int, preferred: int, k: int) -> None:
+        service = pro.service
+        start, end = planner.place(diaries[pro.user.email], service.time_required, offset, preferred)
+        request = ServiceRequest(
+            service_id=pro.service_id,
+            customer_id=customer.id,
+            professional_id=pro.id,
+            status=status,
+            date_of_request=start,
+            end_time=end,
+            held_until=scheduling.hold_until(end),
+            price=service.price,
+            remarks=("Please call before coming.", None, "The gate code is 1234.", None)[k % 4],
+        )
+        if status == STATUS_REQUESTED:  # booked a few hours ago, not answered yet
+            request.created_at = request.updated_at = now - timedelta(hours=1 + k % 5)
+        elif status == STATUS_ASSIGNED:  # booked a day or two ago, accepted since
+            request.created_at = now - timedelta(days=1 + k % 2, hours=3)
+            request.updated_at = request.created_at + timedelta(hours=2)
+        else:
+            request.created_at = start - planner.rules.lead - timedelta(days=k % 3, hours=5)
+            if status == STATUS_CLOSED:
+                rating = 5 - ((k % 5) if k % 3 == 0 else 0)
+                request.rating, request.review = rating, REVIEWS[rating]
+                request.date_of_completion = end
+                request.updated_at = min(end + timedelta(hours=2), now)
                 pro.rating_sum += rating
                 pro.rating_count += 1
-            end = when + timedelta(minutes=pro.service.time_required)
-            s.add(
-                ServiceRequest(
-                    end_time=end,
-                    held_until=end + timedelta(minutes=30),
-                    price=pro.service.price,
-                    service_id=pro.service_id,
-                    customer_id=customer.id,
-                    professional_id=pro.id,
-                    status=status,
-                    date_of_request=when,
-                    date_of_completion=completed,
-                    remarks="Please call before coming." if k % 2 == 0 else None,
-                    rating=rating,
-                    review=review,
-                    created_at=created,
-                    updated_at=completed or created,
-                )
-            )
-            n += 1
+            elif status == STATUS_REJECTED:
+                request.updated_at = request.created_at + timedelta(hours=3)
+            else:  # cancelled by the customer: one of them late, within FREE_CANCEL_HOURS of the start, with the fee
+                request.cancelled_by = "customer"
+                if k % 4 == 0:
+                    request.updated_at = start - timedelta(hours=1)
+                    fee = service.price * config["LATE_CANCEL_FEE_PERCENT"] / 100
+                    request.cancellation_fee = fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                else:
+                    request.updated_at = request.created_at + timedelta(hours=2)
+        s.add(request)
+
+    # Open work first, so that the past never takes a slot the future needed (it cannot: the past is
+    # planned on days before today), then each customer's history.
+    for i, pro in enumerate(approved):
+        local = customers_in[city_of(pro.pin_code)]
+        # Professionals spread over the coming days and hours.
+        plan = [(status, offset + i % 3, _hhmm(at) + 60 * (i % 4)) for status, offset, at in OPEN_WORK]
+        plan += [(status, offset, _hhmm(at)) for status, offset, at in OPEN_WORK_EXTRA.get(pro.user.email, [])]
+        for j, (status, offset, preferred) in enumerate(plan):
+            book(pro, local[(i + j) % len(local)], status, offset, preferred, i + j)
+    for c_index, customer in enumerate(customers):
+        local = pros_in[city_of(customer.pin_code)]
+        for k, (status, days_ago, preferred) in enumerate(PAST_WORK):
+            pro = local[(c_index + k) % len(local)]
+            book(pro, customer, status, -(days_ago + c_index), _hhmm(preferred), c_index + k)
+    for i, pro in enumerate(approved):
+        local = customers_in[city_of(pro.pin_code)]
+        for k, (status, days_ago, preferred) in enumerate(PAST_WORK_EXTRA.get(pro.user.email, [])):
+            book(pro, local[(i + k) % len(local)], status, -days_ago, _hhmm(preferred), i + k)
     s.commit()
     return True

@@ -1,27 +1,31 @@
-"""The daily reminder: each approved, active professional with work waiting hears about it once a day.
+"""The evening reminder: each approved, active professional with bookings tomorrow gets tomorrow's schedule.
 
-Waiting work is a request still waiting for their answer (`requested`) or accepted work due by the
-end of the day in the platform's time zone (`assigned`, `date_of_request` before local midnight),
-overdue included. One email, plus one Google Chat message when a webhook is configured.
+Run on a local day D (by default at REMINDER_HOUR in the platform's time zone, APP_TIMEZONE), it lists
+the professional's bookings that start on D + 1 in that time zone and still hold their time: `assigned`
+ones, and `requested` ones still waiting for their answer. They come in order of start time, each with
+its start and end (`date_of_request`, `end_time`) in local time, the customer, the address and the
+service. One email, plus one Google Chat message when a webhook is configured; each goes out once per
+professional and day D, however often the job runs (household.jobs.claims).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from household.domain.requests import CustomerUser, local_day_bounds, request_rows
+from household.domain.requests import local_day_bounds, request_rows
 from household.jobs import claims
-from household.models import Customer, Professional, ReminderLog, ServiceRequest, User, utcnow
-from household.models.service_request import STATUS_ASSIGNED, STATUS_REQUESTED
+from household.models import Professional, ReminderLog, ServiceRequest, User, utcnow
+from household.models.service_request import HOLDING, STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED
 from household.notify.chat import chat_configured, post_chat_message
 from household.notify.email import send_email
-from household.notify.formatting import local_time, plural
+from household.notify.formatting import plural
 from household.notify.templates import render_email
 
 SENT = "sent"
@@ -29,90 +33,113 @@ ALREADY_SENT = "already sent"
 NOTHING_DUE = "nothing due"
 
 
+def schedule_day(day: date) -> date:
+    """The local day a reminder sent on `day` is about: the next one."""
+    return day + timedelta(days=1)
+
+
 @dataclass
 class ReminderItem:
-    """One request in a reminder, with what the professional needs to get there."""
+    """One booking of the schedule, with what the professional needs to get there."""
 
     request_id: int
+    status: str
     service_name: str
     customer_name: str
     customer_phone: str
     address: str
+    location: str | None
     pin_code: str
-    when: str
+    start: datetime  # local time
+    end: datetime  # local time
     remarks: str | None
+
+    @property
+    def waiting(self) -> bool:
+        """Still waiting for the professional's answer (not accepted yet)."""
+        return self.status == STATUS_REQUESTED
+
+    @property
+    def place(self) -> str:
+        """Where the work is: '12, 5th Cross, 4th Block, Koramangala, Bengaluru, 560034'."""
+        return ", ".join(part for part in (self.address, self.location, self.pin_code) if part)
+
+    @property
+    def times(self) -> str:
+        """'09:00-09:45'; the end's day too when the work runs into another day ('22:00-Sat 17 Oct 01:00')."""
+        end = f"{self.end:%H:%M}" if self.end.date() == self.start.date() else f"{self.end:%a %d %b %H:%M}"
+        return f"{self.start:%H:%M}-{end}"
 
 
 @dataclass
 class Reminder:
-    """What one professional is told on one day."""
+    """What one professional is told on one day (`day`) about the next (`schedule_day`)."""
 
     professional_id: int
     name: str
     email: str
     day: date
+    timezone: str
     link: str
-    waiting: list[ReminderItem] = field(default_factory=list)
-    due_today: list[ReminderItem] = field(default_factory=list)
-    overdue: list[ReminderItem] = field(default_factory=list)
+    items: list[ReminderItem] = field(default_factory=list)
+
+    @property
+    def schedule_day(self) -> date:
+        return schedule_day(self.day)
 
     @property
     def total(self) -> int:
-        """How many requests the reminder lists."""
-        return len(self.waiting) + len(self.due_today) + len(self.overdue)
+        """How many bookings the schedule lists."""
+        return len(self.items)
+
+    @property
+    def waiting(self) -> int:
+        """How many of them still wait for the professional's answer."""
+        return sum(item.waiting for item in self.items)
 
     @property
     def summary(self) -> str:
-        """The groups in one line: '2 requests waiting for your answer, 1 job due today'."""
-        parts = []
+        """'3 bookings, 1 waiting for your answer'."""
+        text = plural(self.total, "booking")
         if self.waiting:
-            parts.append(f"{plural(len(self.waiting), 'request')} waiting for your answer")
-        if self.due_today:
-            parts.append(f"{plural(len(self.due_today), 'job')} due today")
-        if self.overdue:
-            parts.append(f"{plural(len(self.overdue), 'job')} overdue")
-        return ", ".join(parts)
+            text += f", {self.waiting} waiting for your answer"
+        return text
 
     @property
     def subject(self) -> str:
         """The email's subject: the day and the summary."""
-        return f"Your service requests for {self.day:%a %d %b}: {self.summary}"
-
-    def sections(self) -> list[tuple[str, list[ReminderItem]]]:
-        """The non-empty groups, in the order they are shown."""
-        groups = (
-            ("Waiting for your answer", self.waiting),
-            ("Due today", self.due_today),
-            ("Overdue", self.overdue),
-        )
-        return [(title, items) for title, items in groups if items]
+        return f"Your schedule for tomorrow, {self.schedule_day:%a %d %b}: {self.summary}"
 
     def chat_text(self) -> str:
-        """The reminder as one Google Chat message (plain text, one line per request)."""
-        header = f"*Household Services reminder for {self.name}* ({self.day:%a %d %b %Y})"
-        lines = [header, f"{self.summary}."]
-        for title, items in self.sections():
-            for i in items:
-                lines.append(f"• {title}: #{i.request_id} {i.service_name}, {i.customer_name}, {i.when}")
+        """The reminder as one Google Chat message (plain text, one line per booking)."""
+        lines = [
+            f"*Household Services: tomorrow's schedule for {self.name}* ({self.schedule_day:%a %d %b %Y})",
+            f"{self.summary}. Times are {self.timezone} time.",
+        ]
+        for i in self.items:
+            line = f"• {i.times} {i.service_name} for {i.customer_name}, {i.place} (#{i.request_id})"
+            lines.append(line + (": waiting for your answer" if i.waiting else ""))
         lines.append(f"Open your requests: {self.link}")
         return "\n".join(lines)
 
 
-def _waiting_or_due(end_of_day):
-    return or_(
-        ServiceRequest.status == STATUS_REQUESTED,
-        and_(ServiceRequest.status == STATUS_ASSIGNED, ServiceRequest.date_of_request < end_of_day),
+def _tomorrow(day: date, tz_name: str):
+    """The condition: a held booking starting on the local day after `day`."""
+    start, end = local_day_bounds(schedule_day(day), tz_name)
+    return (
+        ServiceRequest.status.in_(HOLDING),
+        ServiceRequest.date_of_request >= start,
+        ServiceRequest.date_of_request < end,
     )
 
 
 def due_professional_ids(s: Session, day: date, tz_name: str) -> list[int]:
-    """Approved, active professionals with requests waiting for an answer or work due by the end of `day`."""
-    _, end = local_day_bounds(day, tz_name)
+    """Approved, active professionals with bookings on the local day after `day`."""
     stmt = (
         select(ServiceRequest.professional_id)
         .join(Professional, Professional.id == ServiceRequest.professional_id)
         .join(User, User.id == Professional.user_id)
-        .where(Professional.approval == APPROVAL_APPROVED, User.active.is_(True), _waiting_or_due(end))
+        .where(Professional.approval == APPROVAL_APPROVED, User.active.is_(True), *_tomorrow(day, tz_name))
         .distinct()
         .order_by(ServiceRequest.professional_id)
     )
@@ -120,9 +147,10 @@ def due_professional_ids(s: Session, day: date, tz_name: str) -> list[int]:
 
 
 def build_reminder(s: Session, professional_id: int, day: date) -> Reminder | None:
-    """The reminder for one professional on `day`, or None when they are not due one."""
+    """The reminder one professional is sent on `day` (tomorrow's schedule), or None when none is due."""
     config = current_app.config
     tz_name = config["APP_TIMEZONE"]
+    tz = ZoneInfo(tz_name)
     pro = s.execute(
         select(Professional.id, Professional.approval, User.name, User.email, User.active)
         .join(User, User.id == Professional.user_id)
@@ -130,11 +158,9 @@ def build_reminder(s: Session, professional_id: int, day: date) -> Reminder | No
     ).one_or_none()
     if pro is None or pro.approval != APPROVAL_APPROVED or not pro.active:
         return None
-    start, end = local_day_bounds(day, tz_name)
     rows = s.execute(
         request_rows()
-        .add_columns(Customer.address, Customer.pin_code, CustomerUser.phone.label("customer_phone"))
-        .where(ServiceRequest.professional_id == professional_id, _waiting_or_due(end))
+        .where(ServiceRequest.professional_id == professional_id, *_tomorrow(day, tz_name))
         .order_by(ServiceRequest.date_of_request, ServiceRequest.id)
     ).mappings()
     reminder = Reminder(
@@ -142,30 +168,30 @@ def build_reminder(s: Session, professional_id: int, day: date) -> Reminder | No
         name=pro.name,
         email=pro.email,
         day=day,
+        timezone=tz_name,
         link=config["PUBLIC_URL"].rstrip("/") + "/professional/requests",
     )
     for row in rows:
-        item = ReminderItem(
-            request_id=row["id"],
-            service_name=row["service_name"],
-            customer_name=row["customer_name"],
-            customer_phone=row["customer_phone"],
-            address=row["address"],
-            pin_code=row["pin_code"],
-            when=local_time(row["date_of_request"], tz_name),
-            remarks=row["remarks"],
+        reminder.items.append(
+            ReminderItem(
+                request_id=row["id"],
+                status=row["status"],
+                service_name=row["service_name"],
+                customer_name=row["customer_name"],
+                customer_phone=row["customer_phone"],
+                address=row["customer_address"],
+                location=row["customer_location"],
+                pin_code=row["customer_pin_code"],
+                start=row["date_of_request"].astimezone(tz),
+                end=row["end_time"].astimezone(tz),
+                remarks=row["remarks"],
+            )
         )
-        if row["status"] == STATUS_REQUESTED:
-            reminder.waiting.append(item)
-        elif row["date_of_request"] < start:
-            reminder.overdue.append(item)
-        else:
-            reminder.due_today.append(item)
     return reminder if reminder.total else None
 
 
 def send_reminder(s: Session, professional_id: int, day: date) -> str:
-    """Send one professional's reminder for `day` unless it went out already.
+    """Send one professional's reminder on `day` (tomorrow's schedule) unless it went out already.
 
     Returns "sent", "already sent" or "nothing due". Raises claims.ClaimBusy when another worker is
     sending it right now, and DeliveryError when a channel failed (the claim is released first, so

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from household.config import DEFAULT_SECRET, ConfigError, load_config
 from household.extensions import db
-from household.models import Role, ServiceRequest, User
+from household.models import Role, Service, ServiceRequest, TimeOff, User, WorkingHours
 
 
 def test_production_refuses_default_or_missing_secret(monkeypatch):
@@ -68,10 +68,18 @@ def test_seed_demo_is_idempotent_and_covers_every_status(app, ctx):
         db.session.execute(select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status)).all()
     )
     assert set(counts) == {"requested", "assigned", "rejected", "closed", "cancelled"}
-    users = db.session.execute(select(func.count(User.id))).scalar_one()
+
+    def sizes():
+        return [
+            db.session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (User, Service, ServiceRequest, WorkingHours, TimeOff)
+        ]
+
+    loaded = sizes()
+    assert all(loaded), loaded
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "already there" in second.output
-    assert db.session.execute(select(func.count(User.id))).scalar_one() == users
+    assert sizes() == loaded
     rated = db.session.execute(select(func.count()).where(ServiceRequest.rating.is_not(None))).scalar_one()
     assert rated > 0
 
