@@ -42,6 +42,9 @@ def register_api(app: Flask, api: Api) -> None:
     )
 
     links.install(api)
-    for module in (auth, users, services, requests, professionals, scheduling, summary, exports, notifications, audit, health):
+    modules = (
+        auth, users, services, requests, professionals, scheduling, summary, exports, notifications, audit, health
+    )
+    for module in modules:
         api.register_blueprint(module.blp)
     docs.register(app, api)

@@ -158,7 +158,8 @@ class ServicePackages(MethodView):
             stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
             rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
             rows = [dict(row) for row in rows]
-            nexts = scheduling.next_available(db.session, {row["professional_id"]: service.time_required for row in rows})
+            durations = {row["professional_id"]: service.time_required for row in rows}
+            nexts = scheduling.next_available(db.session, durations)
             for row in rows:
                 row["next_available"] = nexts[row["professional_id"]]
             return PackageSchema(many=True).dump(rows), total

@@ -392,7 +392,10 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
     except IntegrityError as exc:
         s.rollback()
         if scheduling.is_overlap(exc):
-            raise scheduling.taken(s, req.professional_id, fields["date_of_request"], fields["end_time"] - fields["date_of_request"], exclude_request=req.id) from exc
+            start = fields["date_of_request"]
+            raise scheduling.taken(
+                s, req.professional_id, start, fields["end_time"] - start, exclude_request=req.id
+            ) from exc
         raise
     _ensure_actor_still_allowed(s, user, actor)
     if not written:

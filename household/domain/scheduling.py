@@ -213,7 +213,11 @@ def taken(
     near = slots.nearest(calendar, duration, around, now, r)
     return Conflict(
         TAKEN_MESSAGE,
-        extra={"nearest": [{"start": a.astimezone(r.tz).isoformat(), "end": b.astimezone(r.tz).isoformat()} for a, b in near]},
+        extra={
+            "nearest": [
+                {"start": a.astimezone(r.tz).isoformat(), "end": b.astimezone(r.tz).isoformat()} for a, b in near
+            ]
+        },
     )
 
 
@@ -327,7 +331,9 @@ def add_time_off(s: Session, caller: Caller, start: datetime, end: datetime, rea
     if end <= clock.now():
         raise InvalidInput("This time off is already over.", fields={"end": ["The end must be in the future."]})
     if end - start > MAX_TIME_OFF:
-        raise InvalidInput("Time off is at most a year at a time.", fields={"end": ["At most 366 days after the start."]})
+        raise InvalidInput(
+            "Time off is at most a year at a time.", fields={"end": ["At most 366 days after the start."]}
+        )
     _lock_professional(s, pid)
     clashes = s.execute(
         select(ServiceRequest.id, ServiceRequest.date_of_request, ServiceRequest.end_time, User.name)
@@ -368,7 +374,9 @@ def add_time_off(s: Session, caller: Caller, start: datetime, end: datetime, rea
 def delete_time_off(s: Session, caller: Caller, time_off_id: int) -> None:
     """Remove one of the caller's time off (404 for anyone else's)."""
     pid = _own_professional(caller)
-    off = s.execute(select(TimeOff).where(TimeOff.id == time_off_id, TimeOff.professional_id == pid)).scalar_one_or_none()
+    off = s.execute(
+        select(TimeOff).where(TimeOff.id == time_off_id, TimeOff.professional_id == pid)
+    ).scalar_one_or_none()
     if off is None:
         raise NotFound("No such time off.")
     s.delete(off)

@@ -52,7 +52,7 @@ def _run_for_each(label: str, task_name: str, ids: list[int], *args) -> int:
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The local day to remind about (default: today in APP_TIMEZONE).")
 def daily_reminders_command(day) -> None:
-    """Send today's reminders to professionals with requests waiting or due."""
+    """Send each professional with bookings tomorrow their schedule for the day."""
     when, ids = tasks.due_reminders(day.date() if day else None)
     failed = _run_for_each("professional", tasks.SEND_DAILY_REMINDER, ids, when.isoformat())
     click.echo(f"Daily reminders for {when.isoformat()}: {len(ids)} due, {failed} failed.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
-
-from household import clock
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from household import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

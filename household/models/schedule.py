@@ -16,7 +16,9 @@ class WorkingHours(Base):
     __tablename__ = "working_hours"
     __table_args__ = (
         CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
-        CheckConstraint("start_minute >= 0 AND start_minute < end_minute AND end_minute <= 1440", name="interval_valid"),
+        CheckConstraint(
+            "start_minute >= 0 AND start_minute < end_minute AND end_minute <= 1440", name="interval_valid"
+        ),
     )
 
     professional_id: Mapped[int] = mapped_column(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, SmallInteger, String, Text, text

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,8 +46,16 @@ class Market:
         return self.api.patch(f"/api/service-requests/{request_id}", token, json=body)
 
 
-def future(days=1) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def future(days=1, hour=10, minute=0) -> str:
+    """A free time of a new professional: `hour`:`minute` in Asia/Kolkata, `days` days from today
+    (a Sunday, when professionals do not work by default, moves to the Monday), in UTC."""
+    day = datetime.now(IST).date() + timedelta(days=days)
+    if day.weekday() == 6:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), tzinfo=IST).astimezone(UTC).isoformat()
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -127,3 +129,36 @@ def settled(page) -> None:
     """Wait until no spinner is on screen and the network has been quiet for a moment."""
     expect(page.get_by_test_id("loading")).to_have_count(0)
     page.wait_for_load_state("networkidle")
+
+
+def ist(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(TIME_ZONE))
+
+
+def shown(when: datetime) -> str:
+    """How the app writes a time: "Tue 1 Dec, 10:30" (India time)."""
+    return f"{when:%a} {when.day} {when:%b}, {when:%H:%M}"
+
+
+def book_from_the_strip(page, tap: bool, day_index: int = 0, time_index: int = 0) -> tuple[date, datetime]:
+    """In the open booking dialog: choose an available day and one of its times; returns both."""
+    press = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
+    booking = page.get_by_test_id("booking-modal")
+    available = booking.locator('[data-testid="slot-day"][data-available="true"]')
+    expect(available.first).to_be_visible()
+    day_button = available.nth(min(day_index, available.count() - 1))
+    day = date.fromisoformat(day_button.get_attribute("data-date"))
+    press(day_button)
+    expect(day_button).to_have_attribute("aria-pressed", "true")
+    times = booking.get_by_test_id("slot-time")
+    expect(times.first).to_be_visible()
+    time_button = times.nth(min(time_index, times.count() - 1))
+    start = ist(time_button.get_attribute("data-start"))
+    assert start.date() == day
+    expect(time_button).to_have_attribute("aria-pressed", "false")
+    press(time_button)
+    expect(time_button).to_have_attribute("aria-pressed", "true")
+    expect(booking.get_by_test_id("slot-summary")).to_contain_text(f"Chosen: {shown(start)}")
+    return day, start
+
+

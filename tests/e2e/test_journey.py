@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import UTC
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from household.jobs.exports import COLUMNS
-from tests.e2e.support import TIME_ZONE, expect, log_in, path_pattern, snap
+from tests.e2e.support import book_from_the_strip, expect, log_in, path_pattern, snap
 from tests.factories import ADMIN_EMAIL, PASSWORD, make_service
 
 pytestmark = pytest.mark.e2e
@@ -134,10 +133,9 @@ def test_professional_joins_customer_books_admin_follows_exports_and_blocks(app,
     pro_card.get_by_test_id("book-button").click()
     booking = customer.get_by_test_id("booking-modal")
     expect(booking).to_be_visible()
-    when = datetime.now(ZoneInfo(TIME_ZONE)).date() + timedelta(days=3)
     remarks = "Kitchen sink is leaking; please bring spare washers."
-    booking.get_by_test_id("booking-date").fill(when.isoformat())
-    booking.get_by_test_id("booking-time").fill("11:30")
+    # A free time from the date strip: the second day with free times, its third time.
+    _day, start = book_from_the_strip(customer, tap=False, day_index=1, time_index=2)
     booking.get_by_test_id("booking-remarks").fill(remarks)
     snap(customer, "booking")
     booking.get_by_test_id("booking-submit").click()
@@ -150,9 +148,10 @@ def test_professional_joins_customer_books_admin_follows_exports_and_blocks(app,
     expect(request_row).to_have_attribute("data-status", "requested")
     expect(request_row.get_by_test_id("request-remarks")).to_have_text(remarks)
     expect(request_row.get_by_test_id("request-professional")).to_contain_text(PRO["name"])
-    expect(request_row.get_by_test_id("request-date").locator("time")).to_have_attribute(
+    booked_utc = start.astimezone(UTC)
+    expect(request_row.get_by_test_id("request-date").locator("time").first).to_have_attribute(
         "datetime",
-        re.compile(rf"^{when.isoformat()}T06:00:00(\.0+)?(Z|\+00:00)$"),  # 11:30 IST
+        re.compile(rf"^{booked_utc:%Y-%m-%dT%H:%M}:00(\.0+)?(Z|\+00:00)$"),
     )
     request_id = request_row.get_attribute("data-request-id")
 

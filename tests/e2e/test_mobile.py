@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from tests.e2e.support import TIME_ZONE, expect, path_pattern, settled, snap
+from tests.e2e.support import book_from_the_strip, expect, path_pattern, settled, snap
 from tests.factories import PASSWORD, make_service
 
 pytestmark = pytest.mark.e2e
@@ -86,9 +83,7 @@ def test_customer_journey_on_a_phone(app, api, new_page, browser_log):
     professional.get_by_test_id("book-button").tap()
     booking = page.get_by_test_id("booking-modal")
     expect(booking).to_be_visible()
-    day = datetime.now(ZoneInfo(TIME_ZONE)).date() + timedelta(days=2)
-    booking.get_by_test_id("booking-date").fill(day.isoformat())
-    booking.get_by_test_id("booking-time").fill("09:15")
+    book_from_the_strip(page, tap=True)
     booking.get_by_test_id("booking-remarks").fill("Bathroom tap drips all night.")
     booking.get_by_test_id("booking-submit").tap()
     expect(page.get_by_test_id("booking-success")).to_be_visible()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.support import TIME_ZONE, expect, log_in, path_pattern, settled, snap
+from tests.e2e.support import TIME_ZONE, book_from_the_strip, expect, ist, log_in, path_pattern, settled, shown, snap
 from tests.factories import make_service
 
 pytestmark = pytest.mark.e2e
@@ -42,15 +42,6 @@ def open_menu(page):
     expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
-def ist(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).astimezone(IST)
-
-
-def shown(when: datetime) -> str:
-    """How the app writes a time: "Tue 1 Dec, 10:30" (India time)."""
-    return f"{when:%a} {when.day} {when:%b}, {when:%H:%M}"
-
-
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -70,28 +61,6 @@ def market(app, api):
     pro, pro_token = api.register_professional(plumbing, name="Ravi Kumar", email=PRO_EMAIL, pin_code="560034")
     customer, customer_token = api.register_customer(name="Meera Iyer", email=CUSTOMER_EMAIL, pin_code="560034")
     return plumbing, pro, pro_token, customer_token
-
-
-def book_from_the_strip(page, tap: bool, day_index: int = 0, time_index: int = 0) -> tuple[date, datetime]:
-    """In the open booking dialog: choose an available day and one of its times; returns both."""
-    press = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
-    booking = page.get_by_test_id("booking-modal")
-    available = booking.locator('[data-testid="slot-day"][data-available="true"]')
-    expect(available.first).to_be_visible()
-    day_button = available.nth(min(day_index, available.count() - 1))
-    day = date.fromisoformat(day_button.get_attribute("data-date"))
-    press(day_button)
-    expect(day_button).to_have_attribute("aria-pressed", "true")
-    times = booking.get_by_test_id("slot-time")
-    expect(times.first).to_be_visible()
-    time_button = times.nth(min(time_index, times.count() - 1))
-    start = ist(time_button.get_attribute("data-start"))
-    assert start.date() == day
-    expect(time_button).to_have_attribute("aria-pressed", "false")
-    press(time_button)
-    expect(time_button).to_have_attribute("aria-pressed", "true")
-    expect(booking.get_by_test_id("slot-summary")).to_contain_text(f"Chosen: {shown(start)}")
-    return day, start
 
 
 def check_browser(browser_log, allowed_refusals=()) -> None:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from celery.contrib.testing.worker import start_worker
 
 from household.extensions import db
 from household.jobs import celery_init_app
-from household.models import ServiceRequest, utcnow
+from household.models import Service, ServiceRequest, utcnow
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -175,11 +175,23 @@ def add_request(
     rating: int | None = None,
     review: str | None = None,
     remarks: str | None = None,
+    end_time: datetime | None = None,
+    cancelled_by: str | None = None,
 ) -> int:
-    """Put a service request straight into the database (any status, any date, past ones included)."""
+    """Put a service request straight into the database (any status, any date, past ones included).
+
+    It lasts its service's time and holds its professional's time 30 minutes more, as a booking
+    would; held ones (requested, assigned) must not overlap another's on PostgreSQL.
+    """
     with app.app_context():
         now = utcnow()
+        service = db.session.get(Service, service_id)
+        end = end_time or date_of_request + timedelta(minutes=service.time_required)
         req = ServiceRequest(
+            end_time=end,
+            held_until=end + timedelta(minutes=30),
+            price=service.price,
+            cancelled_by=cancelled_by or ("customer" if status == "cancelled" else None),
             service_id=service_id,
             customer_id=customer_id,
             professional_id=professional_id,

@@ -31,7 +31,7 @@ def test_smtp_down_then_up_delivers_the_reminder_exactly_once(app, people, quick
         professional_id=people.pro["professional_id"],
         service_id=people.plumbing,
         status="requested",
-        date_of_request=ist(2026, 10, 20),
+        date_of_request=ist(2026, 10, 16, 10),
     )
     port = free_port()
     sink = SmtpSink(port)
@@ -61,7 +61,7 @@ def test_chat_webhook_5xx_then_success_posts_one_message_and_one_email(app, peop
         professional_id=people.pro["professional_id"],
         service_id=people.plumbing,
         status="assigned",
-        date_of_request=ist(2026, 10, 15, 11),
+        date_of_request=ist(2026, 10, 16, 11),
     )
     hook = ChatHook(statuses=[503, 502]).start()
     pro_id = people.pro["professional_id"]
@@ -73,7 +73,7 @@ def test_chat_webhook_5xx_then_success_posts_one_message_and_one_email(app, peop
     finally:
         hook.stop()
     assert [status for status, _ in hook.received] == [503, 502, 200]
-    assert len(hook.delivered) == 1 and "1 job due today" in hook.delivered[0]["text"]
+    assert len(hook.delivered) == 1 and "1 booking" in hook.delivered[0]["text"]
     # The email went out on the first attempt and was not repeated by the retries.
     assert len(smtp.messages) == 1
     row = reminder_state(app, pro_id)
