@@ -146,7 +146,9 @@ def test_a_day_off_has_no_slots():
     assert free(cal, 30, day=SUN) == []
     # A week from Monday: six working days, none on Sunday.
     found = free(cal, 60, days=7)
-    assert sorted({s.astimezone(IST).strftime("%a") for s, _ in found}) == sorted(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"])
+    assert sorted({s.astimezone(IST).strftime("%a") for s, _ in found}) == sorted(
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    )
     assert len(found) == 6 * 17
     assert free(Calendar(weekly=()), 30, days=14) == []
 
@@ -335,7 +337,9 @@ def test_why_not_names_the_first_reason_in_a_fixed_order():
 
 def test_why_not_agrees_with_the_free_slots_at_every_grid_point():
     cal = with_(
-        week(("Mon", "09:00", "12:00"), ("Mon", "12:00", "14:00"), ("Mon", "15:00", "24:00"), ("Tue", "00:00", "03:00")),
+        week(
+            ("Mon", "09:00", "12:00"), ("Mon", "12:00", "14:00"), ("Mon", "15:00", "24:00"), ("Tue", "00:00", "03:00")
+        ),
         time_off=[(at(MON, "16:00"), at(MON, "17:00"))],
         holds=[(at(MON, "19:00"), at(MON, "20:30"))],
     )
