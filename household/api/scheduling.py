@@ -10,11 +10,12 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from household import cache
-from household.api.fields import Date, DateTime, StrictSchema, Text
+from household.api.fields import Date, DateTime, Id, StrictSchema, Text
 from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema
 from household.auth.access import caller, login_required, roles_required
 from household.domain import policies, scheduling
+from household.domain.errors import NotFound
 from household.extensions import db
 from household.models.user import ROLE_PROFESSIONAL
 
@@ -84,6 +85,10 @@ class TimeOffIn(StrictSchema):
 class SlotArgs(StrictSchema):
     date = Date(metadata={"description": "The first day (platform time zone); default today"})
     days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=14))
+    request_id = Id(
+        in_query=True,
+        metadata={"description": "The caller's own booking with this professional, being moved: its time is free"},
+    )
 
 
 class SlotSchema(ma.Schema):
@@ -144,10 +149,15 @@ class ProfessionalSlots(MethodView):
     def get(self, args, professional_id: int):
         """Free start times of an approved, active professional on `days` days from `date`. Anonymous access."""
         first = args.get("date")
+        moving = None
+        if args.get("request_id") is not None:
+            moving = _own_booking_of(args["request_id"], professional_id)
         key = f"slots:{professional_id}:{first or ''}:{args['days']}:{scheduling.time_bucket()}"
+        if moving is not None:
+            key += f":moving{moving.id}"
 
         def compute():
-            found = scheduling.free_slots(db.session, professional_id, first, args["days"])
+            found = scheduling.free_slots(db.session, professional_id, first, args["days"], moving)
             return SlotSchema(many=True).dump(found), len(found)
 
         namespaces = (cache.CATALOGUE, cache.schedule_namespace(professional_id))
@@ -155,3 +165,12 @@ class ProfessionalSlots(MethodView):
         body, _total = cache.cached_json(namespaces, key, compute)
         return Response(body, mimetype="application/json; charset=utf-8")
 
+
+
+def _own_booking_of(request_id: int, professional_id: int):
+    """The caller's own open booking with this professional (401 anonymous, 404 anything else)."""
+    user = caller()
+    req = policies.visible_request(db.session, user, request_id)
+    if req.professional_id != professional_id or req.customer_id != user.customer_id:
+        raise NotFound("No such service request.")
+    return req

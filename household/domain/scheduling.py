@@ -110,14 +110,22 @@ def bookable(s: Session, professional_id: int) -> tuple[Professional, Service]:
     return row[0], row[1]
 
 
-def free_slots(s: Session, professional_id: int, first: date | None, days: int) -> list[dict]:
-    """The free slots of an approved, active professional on `days` local days from `first` (today)."""
+def free_slots(
+    s: Session, professional_id: int, first: date | None, days: int, moving: ServiceRequest | None = None
+) -> list[dict]:
+    """The free slots of an approved, active professional on `days` local days from `first` (today).
+
+    With `moving` (a booking of theirs being moved), its own hold is left out and its booked length used.
+    """
     _pro, service = bookable(s, professional_id)
     r = rules()
     now = clock.now()
     first = first or now.astimezone(r.tz).date()
-    calendar = calendars(s, [professional_id], now)[professional_id]
-    found = slots.free_slots(calendar, timedelta(minutes=service.time_required), first, days, now, r)
+    duration = timedelta(minutes=service.time_required)
+    if moving is not None:
+        duration = moving.end_time - moving.date_of_request
+    calendar = calendars(s, [professional_id], now, moving.id if moving is not None else None)[professional_id]
+    found = slots.free_slots(calendar, duration, first, days, now, r)
     return [{"start": a.astimezone(r.tz), "end": b.astimezone(r.tz)} for a, b in found]
 
 

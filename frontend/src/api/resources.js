@@ -68,12 +68,14 @@ export const scheduleApi = {
    * Free start times of a professional, `days` days from `date` (YYYY-MM-DD, platform time zone). Should the
    * server page the answer, the other pages are read too.
    */
-  slots: async (professionalId, date, days) => {
+  slots: async (professionalId, date, days, requestId = null) => {
     const path = `/professionals/${encodeURIComponent(professionalId)}/slots`
-    const first = await api.list(path, { date, days })
+    // A booking being moved: its own time (and the travel buffer around it) counts as free.
+    const moving = requestId ? { request_id: requestId } : {}
+    const first = await api.list(path, { date, days, ...moving })
     const items = [...first.items]
     for (let page = 2; items.length < first.total && page <= 10; page += 1) {
-      const next = await api.list(path, { date, days, page })
+      const next = await api.list(path, { date, days, page, ...moving })
       if (!next.items.length) break
       items.push(...next.items)
     }

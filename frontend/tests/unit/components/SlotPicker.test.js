@@ -44,11 +44,17 @@ afterEach(() => {
 })
 
 describe('SlotPicker', () => {
+  it('asks for the slots of a booking being moved with its id, so that its own time counts as free', async () => {
+    picker({ requestId: 42 })
+    await flushPromises()
+    expect(scheduleApi.slots).toHaveBeenCalledWith(7, '2026-11-30', 14, 42)
+  })
+
   it('fetches 14 days from today (in Kolkata) once and shows them as a strip', async () => {
     const w = picker()
     await flushPromises()
     expect(scheduleApi.slots).toHaveBeenCalledTimes(1)
-    expect(scheduleApi.slots).toHaveBeenCalledWith(7, '2026-11-30', 14)
+    expect(scheduleApi.slots).toHaveBeenCalledWith(7, '2026-11-30', 14, null)
     const days = testids(w, 'slot-day')
     expect(days).toHaveLength(14)
     expect(days[0].attributes('data-date')).toBe('2026-11-30')
