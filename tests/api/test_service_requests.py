@@ -31,10 +31,16 @@ def test_customer_books(market):
     assert req["date_of_completion"] is None and req["rating"] is None
 
 
-def test_booking_without_date_means_now(market):
+def test_booking_without_date_takes_the_first_free_slot(market):
+    pid = market.pro["professional_id"]
+    slots = market.api.get(f"/api/professionals/{pid}/slots?days=14").get_json()
     req = market.book()
-    when = datetime.fromisoformat(req["date_of_request"])
-    assert abs((when - datetime.now(UTC)).total_seconds()) < 60
+    assert datetime.fromisoformat(req["date_of_request"]) == datetime.fromisoformat(slots[0]["start"])
+    assert datetime.fromisoformat(req["end_time"]) == datetime.fromisoformat(slots[0]["end"])
+    # The next one without a date takes the next free slot: after the first, its 45 minutes and the buffer.
+    again = market.book(token=market.bob_token)
+    gap = datetime.fromisoformat(again["date_of_request"]) - datetime.fromisoformat(req["end_time"])
+    assert gap.total_seconds() >= 30 * 60
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from household.domain import lifecycle
 from household.extensions import db
 from household.models import STATUSES, Professional, ServiceRequest
-from tests.api.conftest import future
 from tests.factories import Api, make_service
 
 ACTIONS = ["accept", "reject", "cancel", "close"]
@@ -38,13 +37,15 @@ def make_machine(app):
             self.admin = self.api.admin()
             self.known: dict[int, dict] = {}  # request id -> last seen row
 
-        @rule(c=st.integers(0, 1), p=st.integers(0, 1), with_date=st.booleans())
-        def book(self, c, p, with_date):
+        @rule(c=st.integers(0, 1), p=st.integers(0, 1), with_date=st.booleans(), nth=st.integers(0, 20))
+        def book(self, c, p, with_date, nth):
             user, token = self.customers[c]
             pro = self.pros[p][0]
             body = {"service_id": pro["service_id"], "professional_id": pro["professional_id"]}
             if with_date:
-                body["date_of_request"] = future(3)
+                # One of the professional's free times (a taken one is a 409, tested elsewhere).
+                free = self.api.get(f"/api/professionals/{pro['professional_id']}/slots?days=14").get_json()
+                body["date_of_request"] = free[nth % len(free)]["start"]
             resp = self.api.post("/api/service-requests", token, json=body)
             assert resp.status_code == 201, resp.get_json()
             row = resp.get_json()
@@ -103,6 +104,17 @@ def make_machine(app):
                 if row["rating"] is not None:
                     assert row["status"] == "closed"
                 assert (row["date_of_completion"] is not None) == (row["status"] == "closed")
+            # No two held bookings of one professional overlap, the travel buffer included.
+            with app.app_context():
+                held = db.session.execute(
+                    select(ServiceRequest.professional_id, ServiceRequest.date_of_request, ServiceRequest.held_until)
+                    .where(ServiceRequest.status.in_(("requested", "assigned")))
+                    .order_by(ServiceRequest.professional_id, ServiceRequest.date_of_request)
+                ).all()
+                db.session.remove()
+            for before, after in zip(held, held[1:], strict=False):
+                if before[0] == after[0]:
+                    assert after[1] >= before[2], (before, after)
             # The dashboard counts match the rows.
             summary = self.api.get("/api/summary", self.admin).get_json()
             for status, n in summary["requests_by_status"].items():
