@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import redis
 from flask import Flask, current_app, g, request
 
-from household import cache
+from household import cache, clock
 from household.auth import identity, tokens
 
 log = logging.getLogger("household.request")
@@ -105,12 +105,13 @@ class Copy:
                      + sum(len(name) + len(value) for name, value in self.headers))
 
 
-def offer() -> None:
+def offer(until: float | None = None) -> None:
     """Let the middleware store this request's answer (call from a view that built it from `cache.cached`).
 
     The answer may depend only on the request's path, query string and caller, and on the
     versions that `cache.cached` recorded while the view ran. Bearer callers are tied to their
-    cached identity, and the answer ends when that identity would be checked again.
+    cached identity, and the answer ends when that identity would be checked again. `until`
+    (Unix time): the answer ends then at the latest (an answer the clock changes).
     """
     deps = g.get("cache_deps")
     if not deps or _KEY not in request.environ:
@@ -123,6 +124,8 @@ def offer() -> None:
         expires_at: float | None = min(who.expires_at, who.last_used_at + limit)
     else:
         expires_at = None
+    if until is not None:
+        expires_at = until if expires_at is None else min(expires_at, until)
     request.environ[OFFER] = {
         "d": " ".join(f"{k}={v}" for k, v in sorted(deps.items())),
         "x": "" if expires_at is None else repr(expires_at),
@@ -233,7 +236,7 @@ class FastPath:
             if found:
                 meta, answer = found
                 ends, user, headers, body = answer.split(b"\n", 3)
-                if not ends or float(ends) > time.time():
+                if not ends or float(ends) > clock.now().timestamp():
                     copy = _copy(keys, meta, ends, user, json.loads(headers), body)
                     self.copies.put(keys.answer, copy)
                     return self._serve(environ, start_response, copy, started)
@@ -263,7 +266,7 @@ class FastPath:
         copy = self.copies.get(keys.answer)
         if copy is None:
             return None
-        if copy.ends is not None and copy.ends <= time.time():
+        if copy.ends is not None and copy.ends <= clock.now().timestamp():
             self.copies.drop(keys.answer, copy)
             return None
         now = self._mget(copy.check)

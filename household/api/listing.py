@@ -9,6 +9,7 @@ answers (household.fastpath) on the way out; no view calls the offer itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache as once_per_schema
 from typing import Any
 
@@ -30,12 +31,17 @@ def cached_page(
     namespaces: tuple[str, ...],
     args: dict,
     compute: Callable[[], tuple[list[dict], int]],
+    valid_until: datetime | None = None,
 ) -> Response:
-    """One page of a list as a JSON response with paging headers, from the cache when it can answer."""
+    """One page of a list as a JSON response with paging headers, from the cache when it can answer.
+
+    `valid_until`: for an answer the clock changes (free times), when it stops being true; its
+    key must change then too (household.domain.scheduling.time_bucket).
+    """
     body, total = cache.cached_json(namespaces, list_key(name, args), compute)
     resp = Response(body, mimetype="application/json; charset=utf-8")
     resp.headers.update(headers_for(total, args["page"], args["per_page"]))
-    fastpath.offer()
+    fastpath.offer(until=valid_until.timestamp() if valid_until is not None else None)
     return resp
 
 

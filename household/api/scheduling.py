@@ -152,7 +152,7 @@ class ProfessionalSlots(MethodView):
         moving = None
         if args.get("request_id") is not None:
             moving = _own_booking_of(args["request_id"], professional_id)
-        key = f"slots:{professional_id}:{first or ''}:{args['days']}:{scheduling.time_bucket()}"
+        key = f"slots:{professional_id}:{first or ''}:{args['days']}:{scheduling.time_bucket()[0]}"
         if moving is not None:
             key += f":moving{moving.id}"
 

@@ -167,6 +167,5 @@ class ServicePackages(MethodView):
         # Next free times move with bookings and hours (the service's schedule namespace) and with
         # the clock (the time bucket in the key).
         namespaces = (cache.CATALOGUE, cache.RATINGS, cache.service_schedule_namespace(service_id))
-        return cached_page(
-            f"packages:{service_id}:{scheduling.time_bucket()}", namespaces, args, compute
-        )
+        bucket, changes_at = scheduling.time_bucket()
+        return cached_page(f"packages:{service_id}:{bucket}", namespaces, args, compute, valid_until=changes_at)

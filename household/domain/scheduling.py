@@ -144,17 +144,34 @@ def _local(when: datetime | None, r: slots.Rules) -> datetime | None:
     return None if when is None else when.astimezone(r.tz)
 
 
-def time_bucket() -> str:
-    """Changes exactly when the passing of time can change free slots: at each grid point crossed by
-    the earliest start (now + lead) or the latest (now + horizon). Part of cached slot answers' keys."""
+def time_bucket() -> tuple[str, datetime]:
+    """A key that changes exactly when the passing of time can change free slots, and when it next will.
+
+    Free slots change with the clock at each grid point crossed by the earliest start (now + lead)
+    or the latest (now + horizon). Cached slot answers carry the key; stored answers served
+    without Flask (household.fastpath) end at the returned instant.
+    """
     r = rules()
     now = clock.now()
+    step = timedelta(minutes=r.step_minutes)
+    origin = datetime(2000, 1, 1)
 
-    def index(t: datetime) -> int:
-        local = t.astimezone(r.tz)
-        return (local.toordinal() * 1440 + local.hour * 60 + local.minute) // r.step_minutes
+    def grid_index(t: datetime) -> tuple[int, bool]:
+        # Grid points count from local midnight (the step divides a day): t's point, and whether t is on it.
+        since = t.astimezone(r.tz).replace(tzinfo=None) - origin
+        return since // step, since % step == timedelta(0)
 
-    return f"{index(now + r.lead)}.{index(now + r.horizon)}"
+    def instant(index: int) -> datetime:
+        return (origin + step * index).replace(tzinfo=r.tz)
+
+    # The first start allowed is the first grid point at or after now + lead; it moves on once now +
+    # lead passes it. The last is the last point at or before now + horizon; it moves when the next one
+    # is reached.
+    floor, exact = grid_index(now + r.lead)
+    first = floor if exact else floor + 1
+    last = grid_index(now + r.horizon)[0]
+    changes_at = min(instant(first) - r.lead + timedelta(microseconds=1), instant(last + 1) - r.horizon)
+    return f"{first}.{last}", changes_at
 
 
 def availability(s: Session, professional_id: int) -> dict:

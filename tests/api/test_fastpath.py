@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from flask import request_started
@@ -208,8 +210,9 @@ def test_an_answer_ends_when_the_identity_must_be_checked_again(app, market, fla
     with flask_runs() as seen:
         assert api.get("/api/service-requests", market.alice_token).status_code == 200
     assert seen == []
-    later = ends + 1
-    monkeypatch.setattr(fastpath.time, "time", lambda: later)
+    later = datetime.fromtimestamp(ends + 1, UTC)
+    # Only the middleware's clock moves (household.clock is what it asks).
+    monkeypatch.setattr(fastpath, "clock", SimpleNamespace(now=lambda: later))
     # Neither this worker's copy nor the answer in Redis is used once the identity must be checked.
     for forget in (False, True):
         if forget:
