@@ -404,6 +404,7 @@ def test_a_rejected_or_cancelled_booking_frees_its_slot(market, how):
     token = market.pro_token if how == "reject" else market.alice_token
     resp = market.act(req["id"], token, action=how)
     assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["cancelled_by"] == ("customer" if how == "cancel" else None)
     assert starts(slots_of(market.api, market.pro)) == PLUMBING_MONDAY
     # ... and the time can be booked again.
     assert parse(booked(market, at("12:00"), token=market.bob_token)["date_of_request"]) == at("12:00")
@@ -691,3 +692,19 @@ def test_packages_with_next_available_take_the_same_queries_for_2_or_10_professi
     assert len(rows) == 10
     assert all("next_available" in r for r in rows)
     assert many.count == few.count, many.statements
+
+
+def test_the_openapi_document_describes_the_scheduling_endpoints(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    expected = {
+        "/api/availability": {"get", "put"},
+        "/api/availability/time-off": {"post"},
+        "/api/availability/time-off/{time_off_id}": {"delete"},
+        "/api/professionals/{professional_id}/availability": {"get"},
+        "/api/professionals/{professional_id}/slots": {"get"},
+    }
+    for path, verbs in expected.items():
+        assert path in paths, path
+        assert verbs <= set(paths[path]), (path, set(paths[path]))
+    slot_params = {p["name"] for p in paths["/api/professionals/{professional_id}/slots"]["get"].get("parameters", [])}
+    assert {"date", "days"} <= slot_params
