@@ -12,7 +12,7 @@ from household.models.base import Base, UTCDateTime, utcnow
 from household.models.cache_state import CacheState
 from household.models.schedule import TimeOff, WorkingHours
 from household.models.service import Service
-from household.models.service_request import STATUSES, RequestStatusCount, ServiceRequest
+from household.models.service_request import STATUSES, RequestEvent, RequestStatusCount, ServiceRequest
 from household.models.user import (
     APPROVALS,
     ROLES,
@@ -39,6 +39,7 @@ __all__ = [
     "CacheState",
     "Customer",
     "Professional",
+    "RequestEvent",
     "RequestStatusCount",
     "Role",
     "Service",

@@ -19,8 +19,13 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The body (the API's `body`).
     message: Mapped[str] = mapped_column(String(500))
     link: Mapped[str | None] = mapped_column(String(300))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -17,7 +17,17 @@ STATUS_ASSIGNED = "assigned"
 STATUS_REJECTED = "rejected"
 STATUS_CLOSED = "closed"
 STATUS_CANCELLED = "cancelled"
-STATUSES = (STATUS_REQUESTED, STATUS_ASSIGNED, STATUS_REJECTED, STATUS_CLOSED, STATUS_CANCELLED)
+STATUS_COMPLETED = "completed"
+STATUS_EXPIRED = "expired"
+STATUSES = (
+    STATUS_REQUESTED,
+    STATUS_ASSIGNED,
+    STATUS_COMPLETED,
+    STATUS_CLOSED,
+    STATUS_REJECTED,
+    STATUS_CANCELLED,
+    STATUS_EXPIRED,
+)
 # A booking in one of these statuses holds its time: no other booking of that professional may
 # overlap [date_of_request, held_until) (held_until = end_time + the travel buffer).
 HOLDING = (STATUS_REQUESTED, STATUS_ASSIGNED)
@@ -30,7 +40,8 @@ class ServiceRequest(Base):
     __tablename__ = "service_requests"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('requested', 'assigned', 'rejected', 'closed', 'cancelled')", name="status_valid"
+            "status IN ('requested', 'assigned', 'completed', 'closed', 'rejected', 'cancelled', 'expired')",
+            name="status_valid",
         ),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         CheckConstraint("rating IS NULL OR status = 'closed'", name="rating_only_when_closed"),
@@ -73,6 +84,8 @@ class ServiceRequest(Base):
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     cancelled_by: Mapped[str | None] = mapped_column(String(12))
     cancellation_fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    # The reason given with a rejection or a withdrawal (the customer sees it).
+    status_reason: Mapped[str | None] = mapped_column(Text)
     date_of_completion: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remarks: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
@@ -83,6 +96,27 @@ class ServiceRequest(Base):
     service: Mapped[Service] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
     professional: Mapped[Professional] = relationship(lazy="raise")
+
+
+ACTORS = ("customer", "professional", "admin", "system")
+
+
+class RequestEvent(Base):
+    """One change of a request's status: to what, when, by whom (the status history)."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (
+        CheckConstraint("by IN ('customer', 'professional', 'admin', 'system')", name="by_valid"),
+        Index("ix_request_events_request_id_id", "request_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str] = mapped_column(String(12))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 COUNT_SLOTS = 8

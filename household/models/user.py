@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
@@ -50,6 +50,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Emails of the request events (household.notify); in-app notifications are always kept.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -115,6 +117,7 @@ class Professional(Base):
         CheckConstraint("rating_count >= 0 AND rating_sum >= 0", name="rating_aggregate_positive"),
         Index("ix_professionals_service_approval", "service_id", "approval"),
         Index("ix_professionals_pin_code_service", "pin_code", "service_id"),
+        Index("ix_professionals_calendar_token_hash", "calendar_token_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +140,8 @@ class Professional(Base):
     document_content_type: Mapped[str | None] = mapped_column(String(50))
     document_size: Mapped[int | None] = mapped_column(Integer)
     document_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the private calendar feed's token (household.domain.calendar); None: no feed.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(back_populates="professional", foreign_keys=[user_id], lazy="joined")
     service: Mapped[Service] = relationship(lazy="joined")
