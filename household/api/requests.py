@@ -41,6 +41,9 @@ class RequestSchema(ma.Schema):
     price = Money(metadata={"description": "The service's base price when booked, in rupees"})
     cancelled_by = fields.String(allow_none=True, metadata={"enum": [*CANCELLED_BY, None]})
     cancellation_fee = Money(allow_none=True)
+    status_reason = fields.String(
+        allow_none=True, metadata={"description": "The reason given with a rejection or a withdrawal"}
+    )
     date_of_completion = fields.DateTime(allow_none=True)
     remarks = fields.String(allow_none=True)
     rating = fields.Integer(allow_none=True)
@@ -82,6 +85,9 @@ class RequestChange(StrictSchema):
     action = fields.String(validate=validate.OneOf(list(lifecycle.TRANSITIONS)))
     rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
     review = Text(max_len=2000, allow_none=True)
+    reason = Text(
+        max_len=500, allow_none=True, metadata={"description": "With reject or withdraw: shown to the customer"}
+    )
     remarks = Text(max_len=1000, allow_none=True)
     date_of_request = DateTime()
 
@@ -90,6 +96,25 @@ class RequestChange(StrictSchema):
         if ("rating" in data or "review" in data) and data.get("action") != "close":
             field = "rating" if "rating" in data else "review"
             raise ma.ValidationError("A rating or review comes with the close action.", field)
+        if "reason" in data and data.get("action") not in ("reject", "withdraw"):
+            raise ma.ValidationError("A reason comes with the reject or withdraw action.", "reason")
+
+
+class HistoryEntry(ma.Schema):
+    status = fields.String()
+    at = fields.DateTime()
+    by = fields.String(metadata={"enum": ["customer", "professional", "admin", "system"]})
+    reason = fields.String(allow_none=True)
+
+
+class RequestDetail(RequestSchema):
+    status_history = fields.List(fields.Nested(HistoryEntry), metadata={"description": "Oldest first"})
+
+
+class CancellationTerms(ma.Schema):
+    late = fields.Boolean(metadata={"description": "Cancelling now costs a fee"})
+    fee = Money(metadata={"description": "What cancelling now costs, in rupees (0 when free)"})
+    free_until = fields.DateTime(metadata={"description": "Until when cancelling is free"})
 
 
 class RequestChangeWithId(RequestChange):
@@ -168,11 +193,13 @@ class ServiceRequests(MethodView):
 @blp.route("/service-requests/<int:request_id>")
 class ServiceRequestById(MethodView):
     @login_required
-    @blp.response(200, RequestSchema)
+    @blp.response(200, RequestDetail)
     def get(self, request_id: int):
-        """One request, if it is yours (or you are the admin)."""
+        """One request, if it is yours (or you are the admin), with its status history."""
         req = policies.visible_request(db.session, caller(), request_id)
-        return requests_domain.row_for(db.session, req.id)
+        row = dict(requests_domain.row_for(db.session, req.id))
+        row["status_history"] = requests_domain.status_history(db.session, req.id)
+        return row
 
     @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
     @blp.arguments(RequestChange())
@@ -205,3 +232,13 @@ class ServiceHistory(MethodView):
         """The caller's requests, newest first, with the professional's phone."""
         user = caller()
         return _list_response(user, "history", args, HistorySchema)
+
+
+@blp.route("/service-requests/<int:request_id>/cancellation")
+class Cancellation(MethodView):
+    @roles_required(ROLE_CUSTOMER, ROLE_PROFESSIONAL, ROLE_ADMIN)
+    @blp.response(200, CancellationTerms)
+    @blp.alt_response(409, schema=ErrorSchema, description="The request can no longer be cancelled")
+    def get(self, request_id: int):
+        """What cancelling now would cost the customer: late or not, the fee, and until when it is free."""
+        return requests_domain.cancellation_terms(db.session, caller(), request_id)

@@ -45,3 +45,42 @@ def take(s: Session) -> set:
 def schedule(s: Session, professional_id: int, service_id: int) -> None:
     """Note that this professional's free time changes (a booking taken, moved or freed; hours; time off)."""
     record(s, ("schedule", professional_id, service_id))
+
+
+_EVENTS = "household_events"
+
+# What people hear of (household.notify): a request's events, and the accounts' ones.
+EVENTS = frozenset(
+    {
+        "booked",
+        "accepted",
+        "rejected",
+        "rescheduled",
+        "cancelled",
+        "withdrawn",
+        "completed",
+        "closed",
+        "expired",
+        "auto_closed",
+        "professional_registered",
+        "document_uploaded",
+        "professional_approved",
+        "professional_rejected",
+    }
+)
+
+
+def event(s: Session, kind: str, **data) -> None:
+    """Note that something happened that people must hear of once the transaction commits.
+
+    `data` names what it concerns (request_id, professional_id, actor, reason...). Whoever tells
+    people (household.notify) takes the events with `take_events`; a rollback forgets them.
+    """
+    if kind not in EVENTS:
+        raise ValueError(f"unknown event {kind!r}")
+    s.info.setdefault(_EVENTS, []).append({"kind": kind, **data})
+
+
+def take_events(s: Session) -> list[dict]:
+    """The events recorded on `s` since they were last taken, forgotten here."""
+    return s.info.pop(_EVENTS, [])

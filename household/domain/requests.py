@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -15,7 +17,16 @@ from household.domain import changes, lifecycle, paging, policies, scheduling
 from household.domain.catalogue import find_live_service
 from household.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from household.domain.policies import Caller
-from household.models import Customer, Professional, RequestStatusCount, Service, ServiceRequest, User, utcnow
+from household.models import (
+    Customer,
+    Professional,
+    RequestEvent,
+    RequestStatusCount,
+    Service,
+    ServiceRequest,
+    User,
+    utcnow,
+)
 from household.models.service_request import STATUS_ASSIGNED, STATUS_CANCELLED, STATUS_REQUESTED
 from household.models.user import APPROVAL_APPROVED
 
@@ -51,6 +62,7 @@ def request_rows() -> Select:
             ServiceRequest.price,
             ServiceRequest.cancelled_by,
             ServiceRequest.cancellation_fee,
+            ServiceRequest.status_reason,
             ServiceRequest.date_of_completion,
             ServiceRequest.remarks,
             ServiceRequest.rating,
@@ -216,6 +228,8 @@ def _book(s: Session, customer_user: Caller, pro: Professional, service: Service
         s.rollback()
         raise
     scheduling.ensure_no_overlap(s, req)
+    _history(s, req.id, STATUS_REQUESTED, lifecycle.CUSTOMER, customer_user.id, None, clock.now())
+    changes.event(s, "booked", request_id=req.id, actor=lifecycle.CUSTOMER)
     return _committed(s, req)
 
 
@@ -264,11 +278,19 @@ def _ensure_still_bookable(s: Session, professional_id: int, service_id: int) ->
 
 
 def _conditional_update(
-    s: Session, req_id: int, sources: frozenset[str], values: dict, live_service: bool = False
+    s: Session,
+    req_id: int,
+    sources: frozenset[str],
+    values: dict,
+    live_service: bool = False,
+    started_by: datetime | None = None,
 ) -> bool:
-    """Write only if the status is still one of `sources` (and, with `live_service`, the service is
-    still in the catalogue): of two racing writers exactly one wins."""
+    """Write only if the status is still one of `sources` (with `live_service`, the service is still in
+    the catalogue; with `started_by`, the booked start is not after it): of two racing writers exactly
+    one wins."""
     stmt = update(ServiceRequest).where(ServiceRequest.id == req_id, ServiceRequest.status.in_(sources))
+    if started_by is not None:
+        stmt = stmt.where(ServiceRequest.date_of_request <= started_by)
     if live_service:
         stmt = stmt.where(
             exists().where(Service.id == ServiceRequest.service_id, Service.deleted_at.is_(None))
@@ -305,9 +327,12 @@ def _service_gone(s: Session, req: ServiceRequest) -> bool:
 
 
 def change(s: Session, user: Caller, request_id: int, data: dict):
-    """Apply an action (accept, reject, close, cancel) or an edit of remarks/date to a request.
+    """Apply an action (household.domain.lifecycle) or an edit of remarks/date to a request.
 
-    Returns the request as the API shows it, read once after the commit.
+    Returns the request as the API shows it, read once after the commit. The write is conditional on
+    the status read (and, for actions allowed only after the start, on the start having passed), so of
+    two conflicting actions exactly one wins; the status history gets the change, and the other
+    party hears of it (household.domain.changes.event).
     """
     if user.is_admin:
         raise Forbidden("The admin can view requests but not act on them.")
@@ -325,19 +350,43 @@ def change(s: Session, user: Caller, request_id: int, data: dict):
         # Not approved is a 403 before anything else is said of the request (and checked again,
         # locked, inside the write below).
         _ensure_approved(s, user.professional_id)
-    extra = set(data) - {"action"} - ({"rating", "review"} if action == "close" else set())
+    accepted = {"action"} | ({"rating", "review"} if action == "close" else set())
+    accepted |= {"reason"} if transition.takes_reason else set()
+    extra = set(data) - accepted
     if extra:
         raise InvalidInput(fields={f: [f"Not accepted with action '{action}'."] for f in sorted(extra)})
-    if req.status not in transition.sources:
+    now = clock.now()
+    if req.status in transition.after_start and req.status not in transition.sources and req.date_of_request > now:
+        raise Conflict(
+            f"This booking starts at {_local_text(req.date_of_request)}; it cannot be {transition.target} before then."
+        )
+    if req.status not in transition.all_sources:
         raise Conflict(f"A {req.status} request cannot be {transition.target}.")
+    reason = (data.get("reason") or None) if transition.takes_reason else None
     values: dict = {"status": transition.target}
     if transition.target == STATUS_CANCELLED:
         values["cancelled_by"] = actor
+    if reason is not None:
+        values["status_reason"] = reason
+    if action == "cancel":
+        fee = cancellation_terms_for(req, now)["fee"]
+        values["cancellation_fee"] = fee if fee else None
+    if action == "complete":
+        values["date_of_completion"] = now
     if action == "close":
-        values["date_of_completion"] = utcnow()
+        if req.date_of_completion is None:
+            values["date_of_completion"] = now
         values["rating"] = data.get("rating")
         values["review"] = data.get("review") or None
-    written = _conditional_update(s, req.id, transition.sources, values, transition.needs_live_service)
+    # Conditional on the status read: a fee or a completion date decided on it stays true.
+    written = _conditional_update(
+        s,
+        req.id,
+        frozenset({req.status}),
+        values,
+        transition.needs_live_service,
+        started_by=now if req.status in transition.after_start and req.status not in transition.sources else None,
+    )
     _ensure_actor_still_allowed(s, user, actor)
     if written and transition.target == STATUS_ASSIGNED:
         try:
@@ -356,7 +405,71 @@ def change(s: Session, user: Caller, request_id: int, data: dict):
             .execution_options(synchronize_session=False)
         )
         changes.record(s, changes.RATINGS)
+    _history(s, req.id, transition.target, actor, user.id, reason, now)
+    changes.event(s, EVENT_OF_ACTION[action], request_id=req.id, actor=actor, reason=reason)
     return _committed(s, req)
+
+
+# What the other party hears of each action (household.notify).
+EVENT_OF_ACTION = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "complete": "completed",
+    "withdraw": "withdrawn",
+    "close": "closed",
+    "cancel": "cancelled",
+}
+
+
+def _history(
+    s: Session, request_id: int, status: str, by: str, user_id: int | None, reason: str | None, at: datetime
+) -> None:
+    s.add(RequestEvent(request_id=request_id, status=status, at=at, by=by, by_user_id=user_id, reason=reason))
+
+
+def _local_text(when: datetime) -> str:
+    tz = scheduling.rules().tz
+    return when.astimezone(tz).strftime("%a %d %b, %H:%M")
+
+
+def cancellation_terms_for(req: ServiceRequest, now: datetime) -> dict:
+    """Whether cancelling `req` now is late, the fee it costs, and until when it is free.
+
+    Only an assigned booking can be late: within FREE_CANCEL_HOURS of its start (or after it), the
+    fee is LATE_CANCEL_FEE_PERCENT of its price, rounded to the paisa.
+    """
+    config = current_app.config
+    free_until = req.date_of_request - timedelta(hours=int(config["FREE_CANCEL_HOURS"]))
+    late = req.status == STATUS_ASSIGNED and now >= free_until
+    fee = Decimal("0.00")
+    if late:
+        percent = Decimal(int(config["LATE_CANCEL_FEE_PERCENT"]))
+        fee = (Decimal(req.price) * percent / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {"late": late, "fee": fee, "free_until": free_until}
+
+
+def cancellation_terms(s: Session, user: Caller, request_id: int) -> dict:
+    """What cancelling one of the caller's bookings would cost now (the customer only)."""
+    if user.is_admin:
+        raise Forbidden("Only the customer can cancel a request.")
+    req = policies.visible_request(s, user, request_id)
+    if policies.party_to(user, req) != lifecycle.CUSTOMER:
+        raise Forbidden("Only the customer can cancel a request.")
+    if req.status not in lifecycle.TRANSITIONS["cancel"].sources:
+        raise Conflict(f"A {req.status} request cannot be cancelled.")
+    terms = cancellation_terms_for(req, clock.now())
+    return {**terms, "free_until": terms["free_until"].astimezone(scheduling.rules().tz)}
+
+
+def status_history(s: Session, request_id: int) -> list[dict]:
+    """A request's changes of status, oldest first: [{status, at, by}]."""
+    tz = scheduling.rules().tz
+    rows = s.execute(
+        select(RequestEvent.status, RequestEvent.at, RequestEvent.by, RequestEvent.reason)
+        .where(RequestEvent.request_id == request_id)
+        .order_by(RequestEvent.id)
+    ).all()
+    return [{"status": r.status, "at": r.at.astimezone(tz), "by": r.by, "reason": r.reason} for r in rows]
 
 
 def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict):
@@ -409,6 +522,8 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
             raise
         s.expire(req)
         scheduling.ensure_no_overlap(s, req)
+        _history(s, req.id, STATUS_REQUESTED, lifecycle.CUSTOMER, user.id, None, clock.now())
+        changes.event(s, "rescheduled", request_id=req.id, actor=lifecycle.CUSTOMER)
     return _committed(s, req)
 
 
