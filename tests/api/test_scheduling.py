@@ -423,11 +423,6 @@ def test_slots_move_with_the_clock(market):
     assert starts(slots_of(market.api, market.pro)) == grid("10:30", "17:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): scheduling.time_bucket floors now + lead to the grid, so an answer computed when "
-    "now + lead is exactly on a grid point (10:00) is cached for the whole bucket, still offering 10:00 after it is too soon",
-)
 def test_a_slot_that_just_became_too_soon_is_not_offered_from_the_cache(market):
     assert starts(slots_of(market.api, market.pro))[0] == "10:00"  # now + lead is exactly 10:00
     clock.set_now(at("08:00") + timedelta(seconds=1))
@@ -528,9 +523,18 @@ def test_without_a_date_the_first_free_slot_is_booked(market):
     # A free slot taken ahead: the first free one is still the earliest.
     market.act(first["id"], market.alice_token, action="cancel")
     assert parse(booked(market)["date_of_request"]) == at("10:00")
+    # An explicit null is the same as no date.
+    resp = market.api.post(
+        "/api/service-requests",
+        market.bob_token,
+        json={"service_id": market.plumbing, "professional_id": market.pro["professional_id"], "date_of_request": None},
+    )
+    assert resp.status_code == 201, resp.get_json()
+    assert parse(resp.get_json()["date_of_request"]) == at("13:00")  # 11:30 is held to 12:45
     # After hours today, the first free slot is tomorrow's first.
     clock.set_now(at("16:30"))
-    assert parse(booked(market, token=market.bob_token, professional=market.pro2)["date_of_request"]) == at("09:00", 1)
+    bob = market.api.login(market.bob["email"])  # the clock jumped past the session's idle limit
+    assert parse(booked(market, token=bob, professional=market.pro2)["date_of_request"]) == at("09:00", 1)
 
 
 # --- rescheduling -------------------------------------------------------------------------------------
@@ -538,11 +542,16 @@ def test_without_a_date_the_first_free_slot_is_booked(market):
 
 def test_moving_a_requested_booking_to_a_free_slot(market):
     req = booked(market, at("12:00"))
-    resp = move(market, req["id"], at("15:00"))
+    resp = move(market, req["id"], at("14:30"))
     assert resp.status_code == 200, resp.get_json()
     moved = resp.get_json()
     assert moved["status"] == "requested"
-    assert parse(moved["date_of_request"]) == at("15:00") and parse(moved["end_time"]) == at("15:45")
+    assert parse(moved["date_of_request"]) == at("14:30") and parse(moved["end_time"]) == at("15:15")
+    # The body form of PATCH moves it too.
+    resp = market.api.patch(
+        "/api/service-requests", market.alice_token, json={"id": req["id"], "date_of_request": iso(at("15:00"))}
+    )
+    assert resp.status_code == 200 and parse(resp.get_json()["date_of_request"]) == at("15:00")
     # The old time is free again, the new one held.
     assert starts(slots_of(market.api, market.pro)) == grid("10:00", "13:30") + ["16:30", "17:00"]
     assert book(market, at("12:00"), token=market.bob_token).status_code == 201
@@ -637,26 +646,13 @@ def test_next_available_for_a_logged_in_caller_is_never_stale_either(market):
     assert mine(market.alice_token) == at("11:30")
 
 
-@pytest.mark.parametrize(
-    "who",
-    [
-        pytest.param(
-            "anonymous",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: household.fastpath serves the stored packages answer until it expires (60 s), ignoring "
-                "scheduling.time_bucket: next_available stays a start that is already too soon (here a bearer "
-                "caller escapes only because the clock's jump forces the token's last-used refresh)",
-            ),
-        ),
-        "customer",
-    ],
-)
+@pytest.mark.parametrize("who", ["anonymous", "customer"])
 def test_next_available_moves_with_the_clock(market, who):
-    token = None if who == "anonymous" else market.alice_token
     path = f"/api/service-packages/{market.plumbing}"
 
     def first():
+        # A fresh login at each time: the clock jumps past the sessions' idle limit.
+        token = None if who == "anonymous" else market.api.login(market.alice["email"])
         rows = market.api.get(path, token).get_json()
         return parse([r for r in rows if r["professional_id"] == market.pro["professional_id"]][0]["next_available"])
 
@@ -708,3 +704,21 @@ def test_the_openapi_document_describes_the_scheduling_endpoints(client):
         assert verbs <= set(paths[path]), (path, set(paths[path]))
     slot_params = {p["name"] for p in paths["/api/professionals/{professional_id}/slots"]["get"].get("parameters", [])}
     assert {"date", "days"} <= slot_params
+
+
+def test_today_is_the_platforms_day_not_utcs(market):
+    # Tuesday 01:00 in Kolkata is still Monday in UTC: "today" (no date) is Tuesday.
+    clock.set_now(at("01:00", 1))
+    body = slots_of(market.api, market.pro).get_json()
+    assert [local_day(s["start"]) for s in body] == [f"Tue {t}" for t in grid("09:00", "17:00")]
+
+
+def test_time_off_that_has_ended_is_no_longer_listed(market):
+    assert add_off(market, at("10:00"), at("11:00")).status_code == 201
+    assert add_off(market, at("10:00", 1), at("11:00", 1)).status_code == 201
+    clock.set_now(at("11:30"))
+    token = market.api.login(market.pro["email"])  # the clock jumped past the session's idle limit
+    listed = market.api.get("/api/availability", token).get_json()["time_off"]
+    assert [parse(t["start"]) for t in listed] == [at("10:00", 1)]
+    # Time off already over cannot be added.
+    assert_error(add_off(market, at("09:00"), at("11:00"), token=token), 422)
