@@ -31,6 +31,10 @@ export const servicesApi = {
 export const requestsApi = {
   list: (params) => api.list('/service-requests', params),
   create: (payload) => api.post('/service-requests', payload),
+  // One request, with its status_history (oldest first).
+  get: (id) => api.get(`/service-requests/${encodeURIComponent(id)}`),
+  // What cancelling now would cost the customer: {late, fee, free_until}.
+  cancellation: (id) => api.get(`/service-requests/${encodeURIComponent(id)}/cancellation`),
   act: (id, action, extra = {}) =>
     api.patch(`/service-requests/${encodeURIComponent(id)}`, { action, ...extra }),
   edit: (id, changes) => api.patch(`/service-requests/${encodeURIComponent(id)}`, changes),

@@ -26,5 +26,26 @@ export function useAsync(loader, { initial = null } = {}) {
     }
   }
 
-  return { data, loading, error, load }
+  /**
+   * Load again without the loading state: what is shown stays until the new answer replaces it (after
+   * an action, say). A failure keeps what is shown; it is returned as undefined.
+   */
+  async function refresh(...args) {
+    const mine = ++seq
+    try {
+      const result = await loader(...args)
+      if (mine === seq) {
+        data.value = result
+        error.value = null
+      }
+      return result
+    } catch {
+      return undefined
+    } finally {
+      // A refresh that overtook a load() ends its loading state too.
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  return { data, loading, error, load, refresh }
 }

@@ -52,5 +52,23 @@ export function useRouteList(fetcher, { perPage = 10, defaultStatus = 'all', sta
     }
   }
 
-  return { ...state, status, page, perPage, onPage, replace }
+  /**
+   * After an action changed an item's status: the item shows its new status at once, and the list
+   * does not keep it in a tab it no longer belongs to. In a tab of its new status (or "all") the list
+   * is refreshed in place; otherwise the tab of its new status is shown (the item is there), or, when
+   * there is no such tab, the current one is refreshed without it.
+   */
+  async function settle(item) {
+    replace(item)
+    const next = item?.status
+    if (status.value !== 'all' && status.value !== next && next && (!statuses || statuses.includes(next))) {
+      await router.push({ query: { ...route.query, status: next === defaultStatus ? undefined : next, page: undefined } })
+      return
+    }
+    const result = await state.refresh()
+    // The last item of the last page left it: show the page before.
+    if (result && !result.items.length && page.value > 1) onPage(page.value - 1)
+  }
+
+  return { ...state, status, page, perPage, onPage, replace, settle }
 }

@@ -92,12 +92,15 @@ export function inputsFromIso(iso) {
   return d ? { date: localDateInput(d), time: localTimeInput(d) } : { date: '', time: '' }
 }
 
+// The seven statuses of a service request, in the order of the lifecycle (utils/lifecycle.js).
 export const STATUS_LABELS = {
   requested: 'Requested',
   assigned: 'Assigned',
-  rejected: 'Rejected',
+  completed: 'Completed',
   closed: 'Closed',
+  rejected: 'Rejected',
   cancelled: 'Cancelled',
+  expired: 'Expired',
 }
 
 export const APPROVAL_LABELS = {

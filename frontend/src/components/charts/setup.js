@@ -21,8 +21,10 @@ Chart.defaults.maintainAspectRatio = false
 export const STATUS_COLORS = {
   requested: '#e0a800',
   assigned: '#0b5ed7',
-  rejected: '#dc3545',
+  completed: '#0dcaf0',
   closed: '#198754',
+  rejected: '#dc3545',
   cancelled: '#6c757d',
+  expired: '#343a40',
 }
 export const RATING_COLORS = ['#dc3545', '#fd7e14', '#e0a800', '#20c997', '#198754']

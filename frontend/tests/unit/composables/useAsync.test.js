@@ -97,4 +97,35 @@ describe('useAsync', () => {
     expect(state.loading.value).toBe(false)
     expect(state.data.value).toBe('fresh')
   })
+
+  it('refresh() replaces the data without the loading state, and keeps it on failure', async () => {
+    let answer = 'first'
+    const state = useAsync(async () => {
+      if (answer instanceof Error) throw answer
+      return answer
+    })
+    await state.load()
+    answer = 'second'
+    const done = state.refresh()
+    expect(state.loading.value).toBe(false)
+    await expect(done).resolves.toBe('second')
+    expect(state.data.value).toBe('second')
+    answer = new Error('offline')
+    await expect(state.refresh()).resolves.toBeUndefined()
+    expect(state.data.value).toBe('second')
+    expect(state.error.value).toBeNull()
+  })
+
+  it('refresh() overtakes a running load(), which then neither lands nor keeps the spinner', async () => {
+    const slow = deferred()
+    let calls = 0
+    const state = useAsync(() => (++calls === 1 ? slow.promise : Promise.resolve('fresh')))
+    const loading = state.load()
+    expect(state.loading.value).toBe(true)
+    await state.refresh()
+    expect(state.loading.value).toBe(false)
+    slow.resolve('stale')
+    await loading
+    expect(state.data.value).toBe('fresh')
+  })
 })

@@ -128,4 +128,69 @@ describe('useRouteList', () => {
     expect(list.error.value).toBeNull()
     expect(list.data.value.total).toBe(1)
   })
+
+  describe('settle() after an action', () => {
+    const STATUSES = ['requested', 'assigned', 'closed', 'all']
+
+    it('shows the tab of the new status when the item leaves the current one', async () => {
+      const { list, router, fetcher } = await setup('/list', { statuses: STATUSES, defaultStatus: 'requested' }, { items: [{ id: 1, status: 'requested' }], total: 1 })
+      const done = list.settle({ id: 1, status: 'assigned' })
+      // The row shows its new status at once...
+      expect(list.data.value.items[0].status).toBe('assigned')
+      await done
+      await flushPromises()
+      // ...and the list follows it to its new tab, which is loaded.
+      expect(router.currentRoute.value.query).toEqual({ status: 'assigned' })
+      expect(fetcher).toHaveBeenLastCalledWith({ status: 'assigned', page: 1, per_page: 10 })
+    })
+
+    it('goes back to the default tab without a status in the URL, from any page', async () => {
+      const { list, router } = await setup('/list?status=assigned&page=2', { statuses: STATUSES, defaultStatus: 'requested' }, { items: [{ id: 1, status: 'assigned' }], total: 11 })
+      await list.settle({ id: 1, status: 'requested' })
+      await flushPromises()
+      expect(router.currentRoute.value.query).toEqual({})
+    })
+
+    it('refreshes in place in "all" without showing the spinner', async () => {
+      let answer = { items: [{ id: 1, status: 'requested' }], total: 1 }
+      const { list, router, fetcher } = await setup('/list', { statuses: STATUSES }, () => answer)
+      answer = { items: [{ id: 1, status: 'assigned', fresh: true }], total: 1 }
+      const done = list.settle({ id: 1, status: 'assigned' })
+      expect(list.loading.value).toBe(false)
+      await done
+      expect(fetcher).toHaveBeenCalledTimes(2)
+      expect(router.currentRoute.value.query).toEqual({})
+      expect(list.data.value.items).toEqual([{ id: 1, status: 'assigned', fresh: true }])
+    })
+
+    it('refreshes the current tab when there is no tab for the new status', async () => {
+      let answer = { items: [{ id: 1, status: 'requested' }], total: 1 }
+      const { list, router } = await setup('/list?status=requested', { statuses: STATUSES }, () => answer)
+      answer = { items: [], total: 0 }
+      await list.settle({ id: 1, status: 'expired' })
+      expect(router.currentRoute.value.query).toEqual({ status: 'requested' })
+      expect(list.data.value.items).toEqual([])
+    })
+
+    it('shows the page before when the refreshed page is empty', async () => {
+      let answer = { items: [{ id: 11, status: 'assigned' }], total: 11 }
+      const { list, router } = await setup('/list?page=2', { statuses: STATUSES }, () => answer)
+      answer = { items: [], total: 10 }
+      await list.settle({ id: 11, status: 'assigned' })
+      await flushPromises()
+      expect(router.currentRoute.value.query).toEqual({})
+    })
+
+    it('keeps what is shown when the refresh fails', async () => {
+      let fail = false
+      const { list } = await setup('/list', {}, () => {
+        if (fail) throw new Error('offline')
+        return { items: [{ id: 1, status: 'requested' }], total: 1 }
+      })
+      fail = true
+      await list.settle({ id: 1, status: 'assigned' })
+      expect(list.error.value).toBeNull()
+      expect(list.data.value.items).toEqual([{ id: 1, status: 'assigned' }])
+    })
+  })
 })
