@@ -88,4 +88,24 @@ describe('ConfirmModal with useConfirmAction', () => {
     expect($('confirm-modal')).toBeNull()
     expect(act).not.toHaveBeenCalled()
   })
+
+  it('shows block content under the message, and keeps the confirm button waiting when asked', async () => {
+    const act = vi.fn()
+    const action = useConfirmAction(act)
+    const w = mount(ConfirmModal, {
+      props: { action, message: 'Sure?', confirmDisabled: true },
+      slots: { details: '<div data-testid="cancel-preview">Cancelling is free</div>' },
+      attachTo: document.body,
+    })
+    mounted.push(w)
+    action.ask({ id: 4 })
+    await flushPromises()
+    expect($('cancel-preview').textContent).toBe('Cancelling is free')
+    expect($('confirm-ok').disabled).toBe(true)
+    expect($('confirm-dismiss').disabled).toBe(false)
+    await w.setProps({ confirmDisabled: false })
+    $('confirm-ok').click()
+    await flushPromises()
+    expect(act).toHaveBeenCalledWith({ id: 4 })
+  })
 })

@@ -1,5 +1,5 @@
-import { mount } from '@vue/test-utils'
-import { describe, expect, it, vi } from 'vitest'
+import { RouterLinkStub, config, mount } from '@vue/test-utils'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ref } from 'vue'
 import RequestList from '@/components/RequestList.vue'
 
@@ -8,6 +8,14 @@ const requests = [
   { id: 2, status: 'closed', service_name: 'Cleaning', customer_name: 'Asha' },
 ]
 const list = (items) => ({ loading: ref(false), error: ref(null), data: ref({ items, total: items.length }), load: vi.fn(), page: ref(1), perPage: 10, onPage: vi.fn() })
+
+// The cards link to a service page when the customer has to book someone else.
+beforeAll(() => {
+  config.global.stubs.RouterLink = RouterLinkStub
+})
+afterAll(() => {
+  delete config.global.stubs.RouterLink
+})
 
 describe('RequestList', () => {
   it('shows a card per request and the actions only where asked', () => {
