@@ -19,14 +19,13 @@ is cached at all (household.cache.FLUSHED_SECONDS).
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from household import cache
+from household import cache, clock
 from household.auth import tokens
 from household.extensions import db
 from household.models import AuthToken, User
@@ -157,7 +156,7 @@ def _from_cache(token_hash: str) -> Identity | None:
         expires_at=data["expires_at"],
         last_used_at=data["last_used_at"],
     )
-    now = time.time()
+    now = clock.now().timestamp()  # the platform's clock, as the tokens' own times
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     # Past its expiry, near its idle limit or due for a last-used refresh: let the database decide.
     if identity.expires_at <= now or now - identity.last_used_at >= min(idle, tokens.TOUCH_EVERY.total_seconds()):

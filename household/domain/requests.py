@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from household import clock
@@ -208,6 +208,7 @@ def _book(s: Session, customer_user: Caller, pro: Professional, service: Service
         date_of_request=when,
         end_time=end,
         held_until=scheduling.hold_until(end),
+        answer_by=answer_deadline(when),
         price=service.price,
         remarks=remarks or None,
     )
@@ -215,7 +216,7 @@ def _book(s: Session, customer_user: Caller, pro: Professional, service: Service
     # The INSERT goes first: the checks below then run inside the writing transaction.
     try:
         s.flush()
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         s.rollback()
         if scheduling.is_overlap(exc):
             raise scheduling.taken(s, pro.id, when, duration) from exc
@@ -421,6 +422,13 @@ EVENT_OF_ACTION = {
 }
 
 
+def answer_deadline(start: datetime) -> datetime:
+    """Until when a booking (made or moved back to requested now) waits for the professional's answer:
+    RESPONSE_WINDOW_MINUTES from now, or its start if that comes first."""
+    window = timedelta(minutes=int(current_app.config["RESPONSE_WINDOW_MINUTES"]))
+    return min(clock.now() + window, start)
+
+
 def _history(
     s: Session, request_id: int, status: str, by: str, user_id: int | None, reason: str | None, at: datetime
 ) -> None:
@@ -500,9 +508,10 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
         scheduling.check_start(s, req.professional_id, when, duration, exclude_request=req.id)
         fields.update(end_time=when + duration, held_until=scheduling.hold_until(when + duration))
         fields["status"] = STATUS_REQUESTED
+        fields["answer_by"] = answer_deadline(when)
     try:
         written = _conditional_update(s, req.id, sources, fields)
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         s.rollback()
         if scheduling.is_overlap(exc):
             start = fields["date_of_request"]

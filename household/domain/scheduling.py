@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from household import clock
@@ -288,11 +288,15 @@ def ensure_not_off(s: Session, professional_id: int, start: datetime, end: datet
         raise InvalidInput(message, fields={"date_of_request": [message]})
 
 
-def is_overlap(exc: IntegrityError) -> bool:
-    """True when PostgreSQL's exclusion constraint refused a write: two held bookings would overlap."""
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "23P01" or "ex_service_requests_held" in str(
-        exc.orig
-    )
+# PostgreSQL's answers when two writes of held bookings collide: the exclusion constraint refused
+# one (23P01), or, when two inserts that overlap each wait for the other's check, it broke the
+# deadlock by aborting one (40P01). Either way the other booking holds the time.
+_OVERLAP_STATES = frozenset({"23P01", "40P01"})
+
+
+def is_overlap(exc: DBAPIError) -> bool:
+    """True when PostgreSQL refused a booking's write because another held booking overlaps it."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _OVERLAP_STATES
 
 
 # --- Writing the week and time off -----------------------------------------------------------------

@@ -129,6 +129,14 @@ def _on_grid(t: datetime, rules: Rules) -> bool:
     return (local.hour * 60 + local.minute) % rules.step_minutes == 0
 
 
+def _next_grid_point(t: datetime, rules: Rules) -> datetime:
+    """The first start on the grid at or after `t` (the grid counts from local midnight)."""
+    local = t.astimezone(rules.tz)
+    midnight = local_midnight(local.date(), rules.tz)
+    step = timedelta(minutes=rules.step_minutes)
+    return midnight + step * -(-(local - midnight) // step)
+
+
 def iter_free(
     calendar: Calendar, duration: timedelta, first: date, last: date, now: datetime, rules: Rules
 ) -> Iterator[tuple[datetime, datetime]]:
@@ -149,13 +157,11 @@ def iter_free(
     for a, b in stretches:
         if a >= day_end:
             break
-        t = a
-        # Jump to the first grid start that can matter; stretches begin on the grid.
-        lower = max(day_start, earliest)
-        if t < lower:
-            t += step * -(-(lower - t) // step)
+        # The first grid point in the stretch that can matter (hours saved under a finer step may
+        # not begin on the grid).
+        t = _next_grid_point(max(a, day_start, earliest), rules)
         while t < day_end and t <= latest and t + duration <= b:
-            if _on_grid(t, rules) and not _overlaps(starts, ends, t, t + duration):
+            if not _overlaps(starts, ends, t, t + duration):
                 yield t, t + duration
             t += step
 

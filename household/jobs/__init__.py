@@ -68,6 +68,17 @@ def beat_schedule(app: Flask) -> dict:
             "schedule": crontab(minute=0, hour=6, day_of_month=1),
             "options": {"expires": 20 * 3600},
         },
+        # Exactly once per request however often these run (household.domain.housekeeping).
+        "expire-requests": {
+            "task": "household.expire_requests",
+            "schedule": crontab(minute="*/5"),
+            "options": {"expires": 300},
+        },
+        "auto-close": {
+            "task": "household.auto_close",
+            "schedule": crontab(minute="*/5"),
+            "options": {"expires": 300},
+        },
         "requeue-stale-exports": {
             "task": "household.requeue_stale_exports",
             "schedule": crontab(minute="*/10"),

@@ -7,6 +7,8 @@ printed, and the command exits with status 1.
     flask jobs run daily-reminders [--date 2026-10-15]
     flask jobs run monthly-report [--month 2026-10]
     flask jobs run export <job_id>
+    flask jobs run expire-requests
+    flask jobs run auto-close
 """
 
 from __future__ import annotations
@@ -89,3 +91,15 @@ def export_command(job_id: str) -> None:
         raise SystemExit(1)
     if outcome == exports.DONE:
         click.echo(f"Email to the admin: {_run_task(tasks.SEND_EXPORT_READY, job_id)}")
+
+
+@run.command("expire-requests")
+def expire_requests_command() -> None:
+    """Expire the bookings nobody answered in time (frees their time; each request once)."""
+    click.echo(f"Expired {tasks.expire_requests()} request(s).")
+
+
+@run.command("auto-close")
+def auto_close_command() -> None:
+    """Close the completed work nobody closed within AUTO_CLOSE_DAYS (each request once)."""
+    click.echo(f"Closed {tasks.auto_close()} request(s).")

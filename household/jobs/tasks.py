@@ -16,6 +16,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from household.domain import housekeeping
 from household.domain.exports import RUN_EXPORT_TASK as RUN_EXPORT  # the name the API queues exports by
 from household.domain.reports import customers_with_activity, parse_month
 from household.extensions import db
@@ -149,6 +150,18 @@ def run_export(self, job_id: str) -> str:
 def send_export_ready(job_id: str) -> str:
     """Email the admin that their export is ready (once); transient failures are retried."""
     return _deliver(f"Export-ready email for {job_id}", exports.send_ready_email, job_id)
+
+
+@shared_task(name="household.expire_requests")
+def expire_requests() -> int:
+    """Beat task: expire the bookings nobody answered in time (each exactly once, whoever runs it)."""
+    return len(housekeeping.expire_unanswered(db.session))
+
+
+@shared_task(name="household.auto_close")
+def auto_close() -> int:
+    """Beat task: close the completed work nobody closed within AUTO_CLOSE_DAYS (each exactly once)."""
+    return len(housekeeping.auto_close(db.session))
 
 
 @shared_task(name="household.requeue_stale_exports")

@@ -62,6 +62,18 @@ class ServiceRequest(Base):
         # bookings of one professional to overlap; on SQLite the booking's write transaction
         # checks it (household.domain.scheduling).
         Index(
+            "ix_service_requests_answer_by",
+            "answer_by",
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
+        Index(
+            "ix_service_requests_completed_on",
+            "date_of_completion",
+            sqlite_where=text("status = 'completed'"),
+            postgresql_where=text("status = 'completed'"),
+        ),
+        Index(
             "ix_service_requests_held",
             "professional_id",
             "held_until",
@@ -86,6 +98,8 @@ class ServiceRequest(Base):
     cancellation_fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     # The reason given with a rejection or a withdrawal (the customer sees it).
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # While requested: when it expires unanswered (household.domain.housekeeping).
+    answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     date_of_completion: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remarks: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)

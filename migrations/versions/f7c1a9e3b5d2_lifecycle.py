@@ -10,10 +10,15 @@ Create Date: 2026-11-30 10:50:00
   schema_version): every existing row already satisfies the wider list.
 - `request_events`: every change of a request's status, who and when (backfilled: the booking by its
   customer at its creation, and its present status, if another, at its last update).
-- `service_requests.status_reason`: the reason given with a rejection or a withdrawal.
+- `service_requests.status_reason`: the reason given with a rejection or a withdrawal;
+  `answer_by`: until when a requested booking waits for the professional's answer (its creation, or
+  its last move back to requested, + RESPONSE_WINDOW_MINUTES, or its start if sooner), indexed for
+  the expiry job, as completed work is by its completion for the auto-close.
 - `users.email_notifications` (on by default), `notifications.title` and `notifications.request_id`.
 - `professionals.calendar_token_hash`: the hash of their private calendar feed's token (null: none).
 """
+import os
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -25,6 +30,11 @@ depends_on = None
 
 OLD = "status IN ('requested', 'assigned', 'rejected', 'closed', 'cancelled')"
 NEW = "status IN ('requested', 'assigned', 'completed', 'closed', 'rejected', 'cancelled', 'expired')"
+
+
+def _window_minutes() -> int:
+    raw = os.environ.get("RESPONSE_WINDOW_MINUTES")
+    return int(raw) if raw else 1440
 
 
 def _sqlite_edit_table(bind, table: str, edit) -> None:
@@ -60,6 +70,22 @@ def upgrade():
         _sqlite_swap_check(bind, OLD, NEW)
 
     op.add_column('service_requests', sa.Column('status_reason', sa.Text(), nullable=True))
+    op.add_column('service_requests', sa.Column('answer_by', sa.DateTime(timezone=True), nullable=True))
+    window = _window_minutes()
+    if bind.dialect.name == "postgresql":
+        op.execute(
+            "UPDATE service_requests SET answer_by = least(created_at + "
+            f"{window} * interval '1 minute', date_of_request) WHERE status = 'requested'"
+        )
+    else:
+        op.execute(
+            "UPDATE service_requests SET answer_by = min(strftime('%Y-%m-%d %H:%M:%S', created_at, "
+            f"'+{window} minutes') || substr(created_at, 20), date_of_request) WHERE status = 'requested'"
+        )
+    op.create_index('ix_service_requests_answer_by', 'service_requests', ['answer_by'], unique=False,
+                    postgresql_where=sa.text("status = 'requested'"), sqlite_where=sa.text("status = 'requested'"))
+    op.create_index('ix_service_requests_completed_on', 'service_requests', ['date_of_completion'], unique=False,
+                    postgresql_where=sa.text("status = 'completed'"), sqlite_where=sa.text("status = 'completed'"))
     op.create_table(
         'request_events',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -120,7 +146,10 @@ def downgrade():
         batch.drop_column('email_notifications')
     op.drop_index('ix_request_events_request_id_id', table_name='request_events')
     op.drop_table('request_events')
+    op.drop_index('ix_service_requests_answer_by', table_name='service_requests')
+    op.drop_index('ix_service_requests_completed_on', table_name='service_requests')
     with op.batch_alter_table('service_requests') as batch:
+        batch.drop_column('answer_by')
         batch.drop_column('status_reason')
     if bind.dialect.name == "postgresql":
         op.drop_constraint(op.f('ck_service_requests_status_valid'), 'service_requests', type_='check')

@@ -361,7 +361,6 @@ def test_postgres_refuses_an_overlapping_held_booking_even_bypassing_the_app(app
 
 
 @pytest.mark.postgres_only
-@pytest.mark.xfail(strict=True, reason=DEADLOCK)
 @pytest.mark.parametrize("write", ["booking", "move"])
 def test_a_write_that_deadlocks_on_the_exclusion_constraint_is_a_409_not_a_500(app, market, write):
     """Made certain: another transaction holds 10:00 (uncommitted); our write of 10:30 waits for it at the

@@ -281,11 +281,6 @@ def test_a_fifteen_minute_grid():
     assert hhmm(free(cal, 60, rules=quarter)) == ["09:00", "09:15", "09:30"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: iter_free steps from each stretch's start, so hours not on the current grid "
-    "(09:30 with SLOT_STEP_MINUTES=60, e.g. after the step is raised) give no slots while why_not accepts them",
-)
 def test_hours_off_a_coarser_grid_still_give_the_grid_starts_inside_them():
     hourly = Rules(tz=IST, step_minutes=60)
     cal = week(("Mon", "09:30", "12:00"))
