@@ -2,8 +2,8 @@
 
 A customer's month (calendar month in the platform's time zone) holds the requests they made
 (`created_at`), the ones closed (`date_of_completion`) and the ones cancelled (cancelling is final, so
-the request's last update is when it was cancelled). What they spent is the catalogue price of the
-services closed that month.
+the request's last update is when it was cancelled). What they spent is the price booked of the work
+closed that month, plus the fees of late cancellations that month; cancelled work costs nothing else.
 
 Sending it (once per customer and month) is household.jobs.reports; drawing it as a PDF is
 household.notify.report_pdf. Both take a `MonthlyReport` from here.
@@ -85,6 +85,8 @@ class MonthlyReport:
     closed: int = 0
     cancelled: int = 0
     spent: Decimal = Decimal("0.00")
+    # Late cancellation fees of the month (part of `spent`).
+    fees: Decimal = Decimal("0.00")
     ratings: list[Rating] = field(default_factory=list)
     services: list[ServiceUse] = field(default_factory=list)
     link: str = ""
@@ -161,9 +163,10 @@ def _report_queries(month: str, tz_name: str) -> _ReportQueries:
             ServiceRequest.date_of_completion,
             ServiceRequest.updated_at,
             ServiceRequest.rating,
+            ServiceRequest.price,
+            ServiceRequest.cancellation_fee,
             Service.id.label("service_id"),
             Service.name.label("service_name"),
-            Service.price,
             ProfessionalUser.name.label("professional_name"),
         )
         .join(Service, Service.id == ServiceRequest.service_id)
@@ -193,6 +196,7 @@ def build_report(s: Session, customer_id: int, month: str, *, tz_name: str, link
     uses: Counter[tuple[str, int]] = Counter()
     rated = []
     spent = Decimal("0")
+    fees = Decimal("0")
     for row in s.execute(queries.activity, params):
         if within(row.created_at):
             report.made += 1
@@ -204,9 +208,12 @@ def build_report(s: Session, customer_id: int, month: str, *, tz_name: str, link
                 rated.append(row)
         if row.status == STATUS_CANCELLED and within(row.updated_at):
             report.cancelled += 1
+            if row.cancellation_fee:
+                fees += Decimal(str(row.cancellation_fee))
     if not (report.made or report.closed or report.cancelled):
         return None
-    report.spent = spent.quantize(Decimal("0.01"))
+    report.fees = fees.quantize(Decimal("0.01"))
+    report.spent = (spent + fees).quantize(Decimal("0.01"))
     rated.sort(key=lambda row: row.date_of_completion)
     report.ratings = [
         Rating(row.professional_name, row.service_name, row.rating, local_date(row.date_of_completion, tz_name))

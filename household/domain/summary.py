@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from household.models import Customer, Professional, Role, Service, ServiceRequest, User, user_roles, utcnow
@@ -119,10 +119,12 @@ def professional_summary(s: Session, tz_name: str, pro: Professional) -> dict:
 
 
 def customer_summary(s: Session, tz_name: str, customer: Customer) -> dict:
+    # Closed work at the price it was booked for, and the fees of late cancellations; nothing else.
     spent = s.execute(
-        select(func.coalesce(func.sum(Service.price), 0))
-        .join(ServiceRequest, ServiceRequest.service_id == Service.id)
-        .where(ServiceRequest.customer_id == customer.id, ServiceRequest.status == STATUS_CLOSED)
+        select(
+            func.coalesce(func.sum(case((ServiceRequest.status == STATUS_CLOSED, ServiceRequest.price), else_=0)), 0)
+            + func.coalesce(func.sum(ServiceRequest.cancellation_fee), 0)
+        ).where(ServiceRequest.customer_id == customer.id)
     ).scalar_one()
     return {
         "role": "customer",

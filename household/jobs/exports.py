@@ -54,6 +54,11 @@ COLUMNS = (
     "rating",
     "review",
     "remarks",
+    # Added with scheduling and the complete lifecycle (at the end: existing readers keep their columns).
+    "end_time",
+    "price",
+    "cancelled_by",
+    "cancellation_fee",
 )
 BATCH_ROWS = 5000
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -76,6 +81,10 @@ def export_statement(filters: dict, tz_name: str) -> Select:
         ServiceRequest.rating,
         ServiceRequest.review,
         ServiceRequest.remarks,
+        ServiceRequest.end_time,
+        ServiceRequest.price,
+        ServiceRequest.cancelled_by,
+        ServiceRequest.cancellation_fee,
         maintain_column_froms=True,
     )
     professional_id = filters.get("professional_id")
@@ -118,7 +127,8 @@ def _iso(moment: datetime | None) -> str:
 
 def csv_line(row) -> tuple:
     """One request as a CSV line (columns as in COLUMNS, ISO 8601 times)."""
-    request_id, service, customer, professional, status, requested, completed, rating, review, remarks = row
+    (request_id, service, customer, professional, status, requested, completed, rating, review, remarks,
+     end, price, cancelled_by, fee) = row
     return (
         request_id,
         safe_cell(service),
@@ -130,6 +140,10 @@ def csv_line(row) -> tuple:
         "" if rating is None else rating,
         safe_cell(review),
         safe_cell(remarks),
+        _iso(end),
+        f"{price:.2f}",
+        cancelled_by or "",
+        "" if fee is None else f"{fee:.2f}",
     )
 
 

@@ -19,7 +19,7 @@ from tests.support import assert_error
 
 COLUMNS = [
     "id", "service", "customer", "professional", "status", "date_of_request", "date_of_completion", "rating",
-    "review", "remarks",
+    "review", "remarks", "end_time", "price", "cancelled_by", "cancellation_fee",
 ]
 
 
@@ -139,6 +139,9 @@ def test_export_from_post_to_download_with_alerts(app, api, shop):
     assert first["professional"] == "Ravi Kumar" and first["status"] == "closed"
     assert first["date_of_request"] == "2026-09-30T18:40:00+00:00"  # ISO 8601 with its offset
     assert first["review"] == "Great work" and first["rating"] == ""
+    # The end (45 minutes of plumbing later), the price booked, and no cancellation.
+    assert first["end_time"] == "2026-09-30T19:25:00+00:00" and first["price"] == "299.00"
+    assert first["cancelled_by"] == "" and first["cancellation_fee"] == ""
     assert rows[2][COLUMNS.index("rating")] == "5"
 
     # The admin who asked hears about it: by email and in the app.

@@ -150,3 +150,27 @@ def test_pdf_survives_names_outside_latin1(app, people, smtp):
     assert "रवि कुमार — Ravi" in message.get_body(preferencelist=("plain",)).get_content()
     [pdf] = list(message.iter_attachments())
     assert pdf.get_content().startswith(b"%PDF")
+
+
+def test_spent_counts_closed_work_at_its_booked_price_and_late_fees_never_cancelled_work(app, people, api):
+    from decimal import Decimal
+
+    from sqlalchemy import update
+
+    from household.models import Service, ServiceRequest
+
+    ids = october_for_alice(app, people)
+    with app.app_context():
+        # A late cancellation's fee counts; the catalogue price changing after the booking does not.
+        db.session.execute(
+            update(ServiceRequest)
+            .where(ServiceRequest.id == ids["cancelled"])
+            .values(cancellation_fee=Decimal("59.80"), updated_at=ist(2026, 10, 6, 9))
+        )
+        db.session.execute(update(Service).values(price=Decimal("5000.00")))
+        db.session.commit()
+        report = build_report(db.session, people.alice["customer_id"], "2026-10", tz_name="Asia/Kolkata", link="/h")
+    assert str(report.fees) == "59.80"
+    assert str(report.spent) == "1858.30"  # 299.00 + 1499.50 closed, + the 59.80 fee; not the new prices
+    token = api.login(people.alice["email"])
+    assert api.get("/api/summary", token).get_json()["spent"] == 1858.30
