@@ -25,11 +25,22 @@ from household.auth.passwords import hash_password
 from household.domain import scheduling, slots
 from household.domain.accounts import ensure_roles
 from household.domain.names import name_key
-from household.models import Customer, Professional, Service, ServiceRequest, TimeOff, User, WorkingHours
+from household.models import (
+    Customer,
+    Professional,
+    RequestEvent,
+    Service,
+    ServiceRequest,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 from household.models.service_request import (
     STATUS_ASSIGNED,
     STATUS_CANCELLED,
     STATUS_CLOSED,
+    STATUS_COMPLETED,
+    STATUS_EXPIRED,
     STATUS_REJECTED,
     STATUS_REQUESTED,
 )
@@ -131,6 +142,7 @@ PAST_WORK = [
     (STATUS_REJECTED, 24, "11:30"),
     (STATUS_CLOSED, 17, "09:30"),
     (STATUS_CANCELLED, 10, "16:00"),
+    (STATUS_EXPIRED, 7, "13:00"),
     (STATUS_CLOSED, 4, "12:30"),
 ]
 # The demo professional's own history besides: (status, days before today, preferred "HH:MM"), with the
@@ -140,8 +152,10 @@ PAST_WORK_EXTRA = {
         (STATUS_CLOSED, 27, "16:00"),
         (STATUS_CANCELLED, 20, "10:30"),
         (STATUS_CLOSED, 13, "14:00"),
+        (STATUS_EXPIRED, 11, "12:00"),
         (STATUS_REJECTED, 8, "11:00"),
         (STATUS_CLOSED, 2, "09:00"),
+        (STATUS_COMPLETED, 1, "15:00"),  # done yesterday, waiting for the customer to confirm and rate
     ],
 }
 
@@ -324,30 +338,54 @@ def seed_demo(s: Session) -> bool:
             price=service.price,
             remarks=("Please call before coming.", None, "The gate code is 1234.", None)[k % 4],
         )
+        # The status history as the product would have written it: (status, when, by).
+        history = []
         if status == STATUS_REQUESTED:  # booked a few hours ago, not answered yet
             request.created_at = request.updated_at = now - timedelta(hours=1 + k % 5)
         elif status == STATUS_ASSIGNED:  # booked a day or two ago, accepted since
             request.created_at = now - timedelta(days=1 + k % 2, hours=3)
             request.updated_at = request.created_at + timedelta(hours=2)
+            history.append((STATUS_ASSIGNED, request.updated_at, "professional"))
         else:
             request.created_at = start - planner.rules.lead - timedelta(days=k % 3, hours=5)
+            accepted = request.created_at + timedelta(hours=2)
+            if status in (STATUS_CLOSED, STATUS_COMPLETED):
+                request.date_of_completion = end
+                history += [(STATUS_ASSIGNED, accepted, "professional"), (STATUS_COMPLETED, end, "professional")]
+                request.updated_at = end
             if status == STATUS_CLOSED:
                 rating = 5 - ((k % 5) if k % 3 == 0 else 0)
                 request.rating, request.review = rating, REVIEWS[rating]
-                request.date_of_completion = end
                 request.updated_at = min(end + timedelta(hours=2), now)
+                history.append((STATUS_CLOSED, request.updated_at, "customer"))
                 pro.rating_sum += rating
                 pro.rating_count += 1
             elif status == STATUS_REJECTED:
                 request.updated_at = request.created_at + timedelta(hours=3)
-            else:  # cancelled by the customer: one of them late, within FREE_CANCEL_HOURS of the start, with the fee
+                history.append((STATUS_REJECTED, request.updated_at, "professional"))
+            elif status == STATUS_EXPIRED:  # nobody answered: expired at its answer deadline
+                window = timedelta(minutes=int(config["RESPONSE_WINDOW_MINUTES"]))
+                request.updated_at = request.answer_by = min(request.created_at + window, start)
+                request.cancelled_by = "system"
+                history.append((STATUS_EXPIRED, request.updated_at, "system"))
+            elif status == STATUS_CANCELLED:
+                # Cancelled by the customer: one of them late, within FREE_CANCEL_HOURS of the start, with the fee.
                 request.cancelled_by = "customer"
                 if k % 4 == 0:
                     request.updated_at = start - timedelta(hours=1)
+                    history.append((STATUS_ASSIGNED, accepted, "professional"))
                     fee = service.price * config["LATE_CANCEL_FEE_PERCENT"] / 100
                     request.cancellation_fee = fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 else:
                     request.updated_at = request.created_at + timedelta(hours=2)
+                history.append((STATUS_CANCELLED, request.updated_at, "customer"))
+        if status == STATUS_REQUESTED:
+            window = timedelta(minutes=int(config["RESPONSE_WINDOW_MINUTES"]))
+            request.answer_by = min(request.created_at + window, start)
+        request.events = [
+            RequestEvent(status=STATUS_REQUESTED, at=request.created_at, by="customer"),
+            *(RequestEvent(status=st, at=at, by=by) for st, at, by in history),
+        ]
         s.add(request)
 
     # Open work first, so that the past never takes a slot the future needed (it cannot: the past is

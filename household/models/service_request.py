@@ -108,6 +108,10 @@ class ServiceRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship(lazy="raise")
+    # The status history, written with new rows (the demo data); read by household.domain.requests.
+    events: Mapped[list[RequestEvent]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan", passive_deletes=True
+    )
     customer: Mapped[Customer] = relationship(lazy="raise")
     professional: Mapped[Professional] = relationship(lazy="raise")
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from household.config import DEFAULT_SECRET, ConfigError, load_config
 from household.extensions import db
-from household.models import Role, Service, ServiceRequest, TimeOff, User, WorkingHours
+from household.models import STATUSES, RequestEvent, Role, Service, ServiceRequest, TimeOff, User, WorkingHours
 
 
 def test_production_refuses_default_or_missing_secret(monkeypatch):
@@ -67,7 +67,15 @@ def test_seed_demo_is_idempotent_and_covers_every_status(app, ctx):
     counts = dict(
         db.session.execute(select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status)).all()
     )
-    assert set(counts) == {"requested", "assigned", "rejected", "closed", "cancelled"}
+    assert set(counts) == set(STATUSES)
+    # Every request has its history: booked by its customer first, its present status last.
+    for request_id, status in db.session.execute(select(ServiceRequest.id, ServiceRequest.status)):
+        history = db.session.execute(
+            select(RequestEvent.status, RequestEvent.by)
+            .where(RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.id)
+        ).all()
+        assert history[0] == ("requested", "customer") and history[-1][0] == status, (request_id, history)
 
     def sizes():
         return [

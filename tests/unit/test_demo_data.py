@@ -25,7 +25,7 @@ from household.models import Customer, Professional, Service, ServiceRequest, Ti
 from household.models.user import APPROVAL_APPROVED
 
 IST = ZoneInfo("Asia/Kolkata")
-PAST = {"closed", "rejected", "cancelled"}
+PAST = {"closed", "completed", "rejected", "cancelled", "expired"}
 HELD = {"requested", "assigned"}
 
 # Moments to load the demo at, besides the real time: a Saturday evening (tomorrow most people are
@@ -138,7 +138,10 @@ def check_everything(app, at: datetime | None) -> None:
             assert now - r.created_at < timedelta(minutes=config["RESPONSE_WINDOW_MINUTES"]), what
 
         # Who cancelled, what it cost, the rating and completion of closed work only.
-        if r.status == "cancelled":
+        if r.status == "expired":  # nobody answered by its deadline
+            assert r.cancelled_by == "system" and r.cancellation_fee is None, what
+            assert r.updated_at == r.answer_by <= r.date_of_request, what
+        elif r.status == "cancelled":
             assert r.cancelled_by == "customer", what
             assert r.updated_at <= r.date_of_request, what
             if r.cancellation_fee is not None:
@@ -150,6 +153,9 @@ def check_everything(app, at: datetime | None) -> None:
             assert r.cancelled_by is None and r.cancellation_fee is None, what
         if r.status == "closed":
             assert r.rating in range(1, 6) and r.review and r.date_of_completion == r.end_time, what
+        elif r.status == "completed":  # done, waiting for the customer, not yet due to close itself
+            assert r.rating is None and r.date_of_completion == r.end_time, what
+            assert now - r.date_of_completion < timedelta(days=config["AUTO_CLOSE_DAYS"]), what
         else:
             assert r.rating is None and r.date_of_completion is None, what
 
