@@ -105,7 +105,7 @@ export function statusReason(request) {
   return ''
 }
 
-const serviceLink = (request, label = 'Book someone else') =>
+const serviceLink = (request, label = 'Find another professional') =>
   request?.service_id ? { to: `/services/${request.service_id}`, label } : null
 
 /**

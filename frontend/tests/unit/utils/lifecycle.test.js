@@ -194,7 +194,7 @@ describe('nextStep', () => {
   it('expired: the customer is sent to the service page to book someone else', () => {
     const step = nextStep(req('expired', { cancelled_by: 'system' }), 'customer', AFTER)
     expect(step.text).toBe('Nobody answered in time: book someone else')
-    expect(step.link).toEqual({ to: '/services/3', label: 'Book someone else' })
+    expect(step.link).toEqual({ to: '/services/3', label: 'Find another professional' })
     expect(nextStep(req('expired'), 'professional', AFTER)).toEqual({ text: 'You did not answer in time: the booking expired', tone: 'ended', link: null })
   })
 
