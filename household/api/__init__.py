@@ -28,6 +28,7 @@ def register_api(app: Flask, api: Api) -> None:
     from household.api import (
         audit,
         auth,
+        calendar,
         docs,
         exports,
         health,
@@ -43,7 +44,8 @@ def register_api(app: Flask, api: Api) -> None:
 
     links.install(api)
     modules = (
-        auth, users, services, requests, professionals, scheduling, summary, exports, notifications, audit, health
+        auth, users, services, requests, professionals, scheduling, summary, exports, notifications, audit, health,
+        calendar,
     )
     for module in modules:
         api.register_blueprint(module.blp)
