@@ -455,6 +455,8 @@ def namespaces_for(facts: set) -> set[str]:
         elif isinstance(fact, tuple) and fact[0] == "schedule":
             _, professional_id, service_id = fact
             found.update((schedule_namespace(professional_id), service_schedule_namespace(service_id)))
+        elif isinstance(fact, tuple) and fact[0] == "notifications":
+            found.add(notifications_namespace(fact[1]))
         else:
             raise ValueError(f"unknown change {fact!r}")
     return found
@@ -480,6 +482,11 @@ def schedule_namespace(professional_id: int) -> str:
 def service_schedule_namespace(service_id: int) -> str:
     """What the next free times of a service's professionals depend on."""
     return f"sched:s{service_id}"
+
+
+def notifications_namespace(user_id: int) -> str:
+    """What one user's unread count depends on: their notifications, added or read."""
+    return f"notif:u{user_id}"
 
 
 def request_namespaces(user) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema, UserEnvelope, UserSchema
 from household.auth import limits, tokens
 from household.auth.access import SESSION_KEY, caller, current, login_required
-from household.domain import accounts
+from household.domain import accounts, notifications
 from household.domain.errors import Forbidden, NotAuthenticated
 from household.extensions import db
 
@@ -67,6 +67,9 @@ class ProfileUpdate(StrictSchema):
     pin_code = PinCode()
     experience_years = ExperienceYears()
     description = Text(min_len=10, max_len=2000)
+    email_notifications = fields.Boolean(
+        truthy={True}, falsy={False}, metadata={"description": "false: no emails of changes (in-app ones stay)"}
+    )
 
 
 class PasswordChange(StrictSchema):
@@ -151,8 +154,14 @@ class Me(MethodView):
     @blp.arguments(ProfileUpdate())
     @blp.response(200, UserEnvelope)
     def patch(self, data):
-        """Edit one's own name, phone and profile."""
-        return {"user": accounts.update_profile(db.session, current(), data)}
+        """Edit one's own name, phone and profile, and whether changes are also told by email."""
+        user = current()
+        if "email_notifications" in data:
+            notifications.set_email_notifications(user, data.pop("email_notifications"))
+            if not data:
+                db.session.commit()
+                return {"user": user}
+        return {"user": accounts.update_profile(db.session, user, data)}
 
 
 @blp.route("/password")

@@ -13,6 +13,7 @@ class UserSchema(ma.Schema):
     phone = fields.String()
     roles = fields.List(fields.String(), attribute="role_names")
     active = fields.Boolean()
+    email_notifications = fields.Boolean()
     created_at = fields.DateTime()
     customer_id = fields.Integer(attribute="customer.id")
     address = fields.Method("get_address")

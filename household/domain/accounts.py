@@ -95,6 +95,7 @@ def register_professional(s: Session, data: dict) -> User:
         approval=APPROVAL_PENDING,
         working_hours=scheduling.default_week(),
     )
+    changes.event(s, "professional_registered", professional=user.professional)  # the admin reviews them
     _commit_new(s)
     return user
 
@@ -180,6 +181,7 @@ def apply_admin_action(s: Session, admin: User, user_id: int, action: str) -> Us
         user.professional.approval = target
         user.professional.approval_changed_at = utcnow()
         user.professional.approval_changed_by_id = admin.id
+        changes.event(s, f"professional_{target}", professional_id=user.professional.id, actor=admin.id)
     if user.professional is not None:  # who is offered to customers
         changes.record(s, changes.CATALOGUE)
     s.commit()

@@ -21,13 +21,17 @@ _KEY = "household_changes"
 
 _KINDS = frozenset({CATALOGUE, RATINGS, PEOPLE})
 _SHAPED = frozenset({"request", "schedule"})
+_PER_USER = frozenset({"notifications"})
 
 
 def record(s: Session, *facts: str | tuple) -> None:
     """Note that the transaction on `s` changes these facts."""
     # Checked here, before the commit: a fact nobody knows must fail the write, not its aftermath.
     for fact in facts:
-        if fact not in _KINDS and not (isinstance(fact, tuple) and fact[0] in _SHAPED and len(fact) == 3):
+        if fact not in _KINDS and not (
+            isinstance(fact, tuple)
+            and ((fact[0] in _SHAPED and len(fact) == 3) or (fact[0] in _PER_USER and len(fact) == 2))
+        ):
             raise ValueError(f"unknown change {fact!r}")
     s.info.setdefault(_KEY, set()).update(facts)
 
@@ -45,6 +49,11 @@ def take(s: Session) -> set:
 def schedule(s: Session, professional_id: int, service_id: int) -> None:
     """Note that this professional's free time changes (a booking taken, moved or freed; hours; time off)."""
     record(s, ("schedule", professional_id, service_id))
+
+
+def notifications(s: Session, user_id: int) -> None:
+    """Note that this user's notifications change (one added, or read): their unread count."""
+    record(s, ("notifications", user_id))
 
 
 _EVENTS = "household_events"

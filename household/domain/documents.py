@@ -6,6 +6,9 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.orm import object_session
+
+from household.domain import changes
 from household.domain.errors import DomainError, InvalidInput
 from household.models import Professional, utcnow
 
@@ -54,6 +57,7 @@ def save_document(pro: Professional, stream, filename: str | None, upload_dir: s
     pro.document_content_type = ctype
     pro.document_size = len(data)
     pro.document_uploaded_at = utcnow()
+    changes.event(object_session(pro), "document_uploaded", professional_id=pro.id)  # the admin reviews it
     return previous
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 
 from household.jobs import tasks
 from household.jobs.dispatch import enqueue
+from household.notify import outbox  # noqa: F401 - its session listeners tell people of every change
 
 __all__ = ["beat_schedule", "celery_init_app", "enqueue"]
 
@@ -78,6 +79,12 @@ def beat_schedule(app: Flask) -> dict:
             "task": "household.auto_close",
             "schedule": crontab(minute="*/5"),
             "options": {"expires": 300},
+        },
+        # Emails of notifications whose task was lost (Redis down at the commit); each sent once anyway.
+        "requeue-notification-emails": {
+            "task": "household.requeue_notification_emails",
+            "schedule": crontab(minute="*/3"),
+            "options": {"expires": 180},
         },
         "requeue-stale-exports": {
             "task": "household.requeue_stale_exports",

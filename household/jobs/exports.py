@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from household.bounds import DATE_RANGE_MESSAGE, date_in_range, is_id
+from household.domain import changes
 from household.domain.errors import DomainError, InvalidInput
 from household.domain.exports import (
     DONE,
@@ -289,7 +290,9 @@ def _finish(s: Session, job_id: str, file_name: str, rows: int, owner_id: int) -
 
 def _notify(s: Session, owner_id: int, kind: str, message: str, link: str) -> None:
     """Tell the admin who started the job, in the app (committed with the job's new state)."""
-    s.add(Notification(user_id=owner_id, kind=kind, message=message, link=link, created_at=utcnow()))
+    title = "Your CSV export is ready" if kind == "export_ready" else "Your CSV export failed"
+    s.add(Notification(user_id=owner_id, kind=kind, title=title, message=message, link=link, created_at=utcnow()))
+    changes.notifications(s, owner_id)  # their unread count
 
 
 def _fail(s: Session, job_id: str, file_name: str, owner_id: int, reason: str) -> None:

@@ -20,7 +20,7 @@ from household.domain import housekeeping
 from household.domain.exports import RUN_EXPORT_TASK as RUN_EXPORT  # the name the API queues exports by
 from household.domain.reports import customers_with_activity, parse_month
 from household.extensions import db
-from household.jobs import exports, reminders, reports
+from household.jobs import exports, notifications, reminders, reports
 from household.jobs.claims import ClaimBusy
 from household.jobs.dispatch import enqueue
 from household.jobs.timeutil import local_today, previous_month
@@ -31,6 +31,7 @@ log = logging.getLogger("household.jobs")
 SEND_DAILY_REMINDER = "household.send_daily_reminder"
 SEND_MONTHLY_REPORT = "household.send_monthly_report"
 SEND_EXPORT_READY = "household.send_export_ready"
+SEND_NOTIFICATION_EMAIL = "household.send_notification_email"  # household.notify.outbox queues it
 
 # Worth trying again later: the mail server or webhook is down, another worker is busy with the
 # same message, or the database went away for a moment.
@@ -63,6 +64,7 @@ def retry_options(config) -> dict[str, dict]:
         SEND_DAILY_REMINDER: delivery,
         SEND_MONTHLY_REPORT: delivery,
         SEND_EXPORT_READY: delivery,
+        SEND_NOTIFICATION_EMAIL: delivery,
         # Any other failure of an export is final: the job ends `failed` with a reason.
         RUN_EXPORT: {**delivery, "autoretry_for": (OperationalError,), "max_retries": EXPORT_MAX_RETRIES},
     }
@@ -168,6 +170,18 @@ def auto_close() -> int:
 def requeue_stale_exports() -> int:
     """Beat task: queue again the exports whose task was lost before a worker saw it."""
     return len(exports.requeue_stale(db.session))
+
+
+@shared_task(name=SEND_NOTIFICATION_EMAIL)
+def send_notification_email(email_id: int) -> str:
+    """Send one notification email of the outbox (once); transient failures are retried."""
+    return _deliver(f"Notification email {email_id}", notifications.send, email_id)
+
+
+@shared_task(name="household.requeue_notification_emails")
+def requeue_notification_emails() -> int:
+    """Beat task: queue again the notification emails whose task was lost (Redis down at the commit)."""
+    return len(notifications.requeue_lost(db.session))
 
 
 def _deliver(what: str, send: Callable[..., str], *args) -> str:

@@ -6,6 +6,7 @@ from household.models.activity import (
     ExportJob,
     MonthlyReportLog,
     Notification,
+    NotificationEmail,
     ReminderLog,
 )
 from household.models.base import Base, UTCDateTime, utcnow
@@ -30,6 +31,7 @@ __all__ = [
     "ExportJob",
     "MonthlyReportLog",
     "Notification",
+    "NotificationEmail",
     "ReminderLog",
     "APPROVALS",
     "ROLES",

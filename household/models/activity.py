@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
 
@@ -28,6 +28,43 @@ class Notification(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# An email's way out: queued (its task is on its way), claimed (a worker is sending it), sent, or
+# failed (the last attempt failed; Celery's retry, or anyone, may take it over).
+EMAIL_STATES = ("queued", "claimed", "sent", "failed")
+
+
+class NotificationEmail(Base):
+    """The outbox: one email to send about one notification, written in the transaction of the change.
+
+    Its task is queued after the commit; a worker claims the row before sending, so a retry or a
+    second worker never sends it twice, and the beat queues again a row whose task was lost.
+    `context` is what the email says (JSON), fixed when the change happened.
+    """
+
+    __tablename__ = "notification_emails"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'claimed', 'sent', 'failed')", name="state_valid"),
+        Index("ix_notification_emails_state_queued_at", "state", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    context: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notification: Mapped[Notification | None] = relationship(lazy="raise")
 
 
 EXPORT_STATES = ("queued", "running", "done", "failed")

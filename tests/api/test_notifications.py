@@ -45,7 +45,8 @@ def test_list_is_own_newest_first_with_totals(app, api, two_users):
     assert resp.status_code == 200
     body = resp.get_json()
     assert [n["id"] for n in body] == list(reversed(mine))
-    assert set(body[0]) == {"id", "kind", "message", "link", "created_at", "read_at"}
+    assert {"id", "kind", "title", "body", "link", "request_id", "created_at", "read"} <= set(body[0])
+    assert set(body[0]) == {"id", "kind", "title", "body", "link", "request_id", "created_at", "read", "message", "read_at"}
     assert body[0]["kind"] == "export_ready" and body[0]["read_at"] is None and body[0]["link"] == "/somewhere/2"
     assert resp.headers["X-Total-Count"] == "3" and resp.headers["X-Unread-Count"] == "3"
 
