@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 
 from household import clock
 from household.domain import calendar as rules
-from household.models.service_request import STATUS_ASSIGNED, STATUS_CLOSED, STATUS_COMPLETED, STATUS_REQUESTED
+from household.models.service_request import (
+    STATUS_ASSIGNED,
+    STATUS_CANCELLED,
+    STATUS_CLOSED,
+    STATUS_COMPLETED,
+    STATUS_EXPIRED,
+    STATUS_REJECTED,
+    STATUS_REQUESTED,
+)
 from household.notify.formatting import rupees
 
 PRODID = "-//Household Services//Bookings//EN"
@@ -120,7 +128,7 @@ def _event(row, for_professional: bool) -> Event:
     event.add("DTSTART", _local(row.date_of_request, tz))
     event.add("DTEND", _local(row.end_time, tz))
     event.add("LOCATION", _address_line(row))
-    event.add("STATUS", "TENTATIVE" if row.status == STATUS_REQUESTED else "CONFIRMED")
+    event.add("STATUS", _STATUS.get(row.status, "CONFIRMED"))
     event.add("TRANSP", "OPAQUE")
     event.add("CLASS", "PRIVATE")
     if for_professional:
@@ -143,6 +151,15 @@ def _event(row, for_professional: bool) -> Event:
     event.add("DESCRIPTION", "\n".join(lines))
     event.add("URL", link)
     return event
+
+
+# requested: waiting for the professional's answer; the ends of a booking that did not happen.
+_STATUS = {
+    STATUS_REQUESTED: "TENTATIVE",
+    STATUS_CANCELLED: "CANCELLED",
+    STATUS_REJECTED: "CANCELLED",
+    STATUS_EXPIRED: "CANCELLED",
+}
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> datetime:
