@@ -1,16 +1,28 @@
-"""The monthly activity report as a PDF (fpdf2, core fonts, the chart drawn with rectangles).
+"""The monthly activity report as a PDF (fpdf2, the chart drawn with rectangles).
 
-Text is placed with `FPDF.text` at explicit positions: several times faster than cells, which
-matters when ten thousand reports go out on the 1st.
+Every name prints in its own script: Noto Sans for Latin text and the rupee sign, Noto Sans Devanagari and
+Noto Sans Tamil as fallbacks for the characters it lacks, so one line may mix scripts. The fonts ship in
+`fonts/` (SIL OFL, see its README) and nothing is downloaded. Text that needs it is shaped with HarfBuzz
+(uharfbuzz), so conjuncts and vowel signs come out as they are written, not as a row of separate letters.
+
+Speed matters when ten thousand reports go out on the 1st: text the main font draws as it is (Latin, digits,
+₹) is placed with `FPDF.text`, several times faster than a cell; only the rest goes through a shaped cell
+with font fallback. A fallback font is added to a document only when its text needs it, since fpdf2 parses
+and subsets every font it was given.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from household.notify.formatting import latin1, rupees
+from household.notify.formatting import rupees
 
 if TYPE_CHECKING:
     from household.domain.reports import MonthlyReport
@@ -23,16 +35,69 @@ STAT_FILL = (243, 246, 251)
 MARGIN = 18.0
 PAGE_BOTTOM = 280.0
 
+FONT_DIR = Path(__file__).with_name("fonts")
+FAMILY = "NotoSans"  # regular and bold
+# Regular only, tried in this order for the characters the main family lacks (bold text falls back to them too:
+# the report's bold text is its own labels and figures).
+FALLBACKS = ("NotoSansDevanagari", "NotoSansTamil")
+ELLIPSIS = "\u2026"
+
+
+@cache
+def _covers(family: str) -> frozenset[str]:
+    """The characters a family's regular font has."""
+    font = TTFont(FONT_DIR / f"{family}-Regular.ttf", lazy=True)
+    try:
+        return frozenset(map(chr, font.getBestCmap()))
+    finally:
+        font.close()
+
+
+@cache
+def _plain() -> frozenset[str]:
+    """What the main font draws one glyph per character, without shaping: everything it has but combining marks."""
+    return frozenset(char for char in _covers(FAMILY) if not unicodedata.category(char).startswith("M"))
+
+
+def _fallbacks_for(texts: Iterable[str]) -> list[str]:
+    """The fallback families that some character of `texts` needs."""
+    missing = set().union(*map(set, texts)) - _covers(FAMILY)
+    return [family for family in FALLBACKS if missing & _covers(family)]
+
+
+def _clusters(value: str) -> list[str]:
+    """`value` split where it may be cut: never before a combining mark or a joiner, nor after a virama."""
+    parts: list[str] = []
+    for char in value:
+        if parts and (
+            unicodedata.category(char).startswith("M")
+            or char in "\u200c\u200d"
+            or parts[-1][-1] == "\u200d"
+            or unicodedata.combining(parts[-1][-1]) == 9  # a virama joins the next consonant into a conjunct
+        ):
+            parts[-1] += char
+        else:
+            parts.append(char)
+    return parts
+
 
 class _Page:
     """A cursor over an A4 page: writes text and shapes top to bottom, adding pages as needed."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, texts: Iterable[str] = ()) -> None:
         self.pdf = FPDF(orientation="P", unit="mm", format="A4")
         self.pdf.set_title(title)
         self.pdf.set_author("Household Services")
         self.pdf.set_creator("Household Services")
         self.pdf.set_auto_page_break(auto=False)
+        self.pdf.add_font(FAMILY, "", FONT_DIR / f"{FAMILY}-Regular.ttf")
+        self.pdf.add_font(FAMILY, "B", FONT_DIR / f"{FAMILY}-Bold.ttf")
+        fallbacks = _fallbacks_for([title, *texts])
+        for family in fallbacks:
+            self.pdf.add_font(family, "", FONT_DIR / f"{family}-Regular.ttf")
+        self.pdf.set_fallback_fonts(fallbacks, exact_match=False)
+        self.pdf.c_margin = 0
+        self.shaping = False
         self.width = self.pdf.w - 2 * MARGIN
         self.y = 0.0
         self.new_page()
@@ -49,15 +114,29 @@ class _Page:
     def text(self, x: float, y: float, value: str, size: float = 10, style: str = "", color=INK,
              right: float | None = None, max_width: float | None = None) -> None:
         pdf = self.pdf
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(FAMILY, style, size)
         pdf.set_text_color(*color)
-        value = latin1(value)
-        if max_width is not None:
-            while len(value) > 3 and pdf.get_string_width(value) > max_width:
-                value = value[:-4] + "..."
+        value = value or ""
+        plain = _plain().issuperset(value)
+        if self.shaping == plain:
+            self.shaping = not plain
+            pdf.set_text_shaping(self.shaping)
+        if max_width is not None and pdf.get_string_width(value) > max_width:
+            parts = _clusters(value)
+            while parts and pdf.get_string_width("".join(parts) + ELLIPSIS) > max_width:
+                parts.pop()
+            value = "".join(parts).rstrip() + ELLIPSIS
         if right is not None:
             x = right - pdf.get_string_width(value)
-        pdf.text(x, y, value)
+        if plain:
+            pdf.text(x, y, value)
+        else:
+            # A cell's baseline sits 0.5 h + 0.3 font size below its top: with h = font size, `y` is the baseline.
+            pdf.set_xy(x, y - 0.8 * pdf.font_size)
+            pdf.cell(None, pdf.font_size, value)
+            # A fallback font may be the page's font now, while fpdf2 still takes its own for set: make the next
+            # `text` select it again.
+            pdf.current_font_is_set_on_page = False
 
     def fill(self, x: float, y: float, w: float, h: float, color) -> None:
         self.pdf.set_fill_color(*color)
@@ -72,7 +151,10 @@ class _Page:
 
 def monthly_report_pdf(report: MonthlyReport) -> bytes:
     """Render `report` as a PDF document and return its bytes."""
-    page = _Page(latin1(report.subject))
+    texts = [report.name, report.link]
+    texts += [use.name for use in report.services]
+    texts += [text for item in report.ratings for text in (item.professional_name, item.service_name, item.closed_on)]
+    page = _Page(report.subject, texts)
     width = page.width
     page.text(MARGIN, page.y, f"Your month on Household Services: {report.title}", 18, "B")
     page.y += 7
@@ -85,17 +167,17 @@ def monthly_report_pdf(report: MonthlyReport) -> bytes:
         ("REQUESTS MADE", str(report.made)),
         ("CLOSED", str(report.closed)),
         ("CANCELLED", str(report.cancelled)),
-        ("SPENT", rupees(report.spent, symbol="Rs. ")),
+        ("SPENT", rupees(report.spent)),
     )
     for i, (label, value) in enumerate(stats):
         x = MARGIN + i * (box + gap)
         page.fill(x, page.y, box, 20, STAT_FILL)
         page.text(x + 3, page.y + 6, label, 8, color=MUTED)
         size = 14
-        page.pdf.set_font("Helvetica", "B", size)
+        page.pdf.set_font(FAMILY, "B", size)
         while size > 7 and page.pdf.get_string_width(value) > box - 6:  # large amounts still fit the box
             size -= 1
-            page.pdf.set_font("Helvetica", "B", size)
+            page.pdf.set_font(FAMILY, "B", size)
         page.text(x + 3, page.y + 15, value, size, "B")
     page.y += 22
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from sqlalchemy import func, select
@@ -150,6 +151,12 @@ def test_pdf_survives_names_outside_latin1(app, people, smtp):
     assert "रवि कुमार — Ravi" in message.get_body(preferencelist=("plain",)).get_content()
     [pdf] = list(message.iter_attachments())
     assert pdf.get_content().startswith(b"%PDF")
+    # The name prints in its own script, and the amount with the rupee sign (tests/unit/test_report_pdf.py).
+    from pypdf import PdfReader
+
+    text = "".join(PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text().split())
+    text = "".join(char for char in text if char >= " ")  # glyphs after a cluster's first map to no text
+    assert "रविकुमार—Ravi" in text and "₹1,798.50" in text and "?" not in text
 
 
 def test_spent_counts_closed_work_at_its_booked_price_and_late_fees_never_cancelled_work(app, people, api):
