@@ -102,6 +102,11 @@ class MonthlyReport:
         return rupees(self.spent)
 
     @property
+    def fees_text(self) -> str:
+        """The month's late cancellation fees, in rupees."""
+        return rupees(self.fees)
+
+    @property
     def subject(self) -> str:
         """The email's subject (and the PDF's title)."""
         return f"Your Household Services activity in {self.title}"

@@ -217,8 +217,16 @@ def monthly_report_pdf(report: MonthlyReport) -> bytes:
 
     page.room(14)
     page.y += 12
-    page.text(MARGIN, page.y, f"Amounts are the catalogue prices of the services closed in {report.title}.", 8,
+    page.text(MARGIN, page.y, _amounts_note(report), 8,
               color=MUTED)
     page.y += 4
     page.text(MARGIN, page.y, f"Your full history: {report.link}", 8, color=MUTED)
     return bytes(page.pdf.output())
+
+
+def _amounts_note(report) -> str:
+    """What "spent" is made of, in a sentence under the figures."""
+    note = f"Amounts are the prices booked of the work closed in {report.title}"
+    if report.fees:
+        note += f", and {rupees(report.fees)} of late cancellation fees"
+    return note + "."

@@ -115,7 +115,7 @@ def test_each_customer_gets_one_report_per_month(app, people, smtp):
     # A blocked customer gets no mail; a customer without October activity neither.
     add_request(
         app, customer_id=people.blocked_customer["customer_id"], professional_id=people.pro["professional_id"],
-        service_id=people.plumbing, created_at=ist(2026, 10, 10), date_of_request=ist(2026, 10, 12),
+        service_id=people.plumbing, created_at=ist(2026, 10, 10), date_of_request=ist(2026, 10, 12, 14),
     )
     assert run_cli(app, "--month", "2026-10").exit_code == 0
     second = run_cli(app, "--month", "2026-10")
