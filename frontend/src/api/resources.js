@@ -107,6 +107,14 @@ export const notificationsApi = {
   list: (params) => api.list('/notifications', params),
   markRead: (id) => api.patch(`/notifications/${encodeURIComponent(id)}`, { read: true }),
   markAllRead: () => api.post('/notifications/read-all'),
+  // {count}: cheap, meant for polling.
+  unreadCount: () => api.get('/notifications/unread-count'),
+}
+
+export const calendarApi = {
+  // Every call issues a NEW private feed URL ({url}) and the previous one stops working.
+  issueFeedUrl: () => api.get('/calendar/feed-url'),
+  revokeFeedUrl: () => api.del('/calendar/feed-url'),
 }
 
 export const exportsApi = {
