@@ -14,7 +14,15 @@ from household.domain.requests import filter_requests, request_rows
 from household.extensions import db
 from household.models import ExportJob, ServiceRequest
 from tests.factories import make_service
-from tests.jobs.support import SmtpSink, add_request, celery_worker, config, ist, wait_until
+from tests.jobs.support import (
+    SmtpSink,
+    add_request,
+    celery_worker,
+    config,
+    forget_setup_notifications,
+    ist,
+    wait_until,
+)
 from tests.support import assert_error
 
 COLUMNS = [
@@ -30,6 +38,7 @@ def shop(app, api):
     pro, pro_token = api.register_professional(plumbing, name="Ravi Kumar")
     pro2, _ = api.register_professional(cleaning, name="Anita Desai")
     customer, customer_token = api.register_customer(name="Alice Menon")
+    forget_setup_notifications(app)
     return {
         "admin": api.admin(),
         "pro": pro,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.factories import make_service
-from tests.jobs.support import SmtpSink, celery_configured, config
+from tests.jobs.support import SmtpSink, celery_configured, config, forget_setup_notifications
 
 
 @pytest.fixture
@@ -56,4 +56,5 @@ def people(app, api) -> People:
     admin = api.admin()
     for user in (blocked_pro, blocked_customer):
         assert api.put(f"/api/users/{user['id']}/block", admin).status_code == 200
+    forget_setup_notifications(app)
     return People(plumbing, cleaning, pro, pro2, pending_pro, blocked_pro, alice, bob, blocked_customer)

@@ -161,6 +161,21 @@ def celery_worker(app) -> Iterator[object]:
         yield worker
 
 
+def forget_setup_notifications(app) -> None:
+    """The people a test starts with already existed: their registrations and approvals are old news.
+
+    Their notifications are removed and their emails marked sent (not deleted: their tasks are still
+    queued, and SQLite would give a deleted row's id to the next email).
+    """
+    from household.models import Notification, NotificationEmail
+
+    with app.app_context():
+        db.session.execute(NotificationEmail.__table__.update().values(state="sent"))
+        db.session.execute(Notification.__table__.delete())
+        db.session.commit()
+        db.session.remove()
+
+
 def add_request(
     app,
     *,

@@ -18,8 +18,16 @@ from household import cache
 from household.extensions import db
 from household.jobs import dispatch, enqueue
 from household.jobs.notifications import requeue_lost
-from household.models import Notification, NotificationEmail
-from tests.jobs.support import IST, SmtpSink, celery_worker, config, free_port, wait_until
+from household.models import NotificationEmail
+from tests.jobs.support import (
+    IST,
+    SmtpSink,
+    celery_worker,
+    config,
+    forget_setup_notifications,
+    free_port,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND = "household.send_notification_email"
@@ -30,16 +38,6 @@ def future(days: int, hour: int = 10) -> str:
     if day.weekday() == 6:
         day += timedelta(days=1)
     return datetime.combine(day, dtime(hour), tzinfo=IST).astimezone(UTC).isoformat()
-
-
-def forget_setup(app) -> None:
-    """The people of the fixture already existed: their registrations and approvals are old news."""
-    with app.app_context():
-        # Marked sent rather than deleted: their tasks are still queued, and SQLite would reuse the ids.
-        db.session.execute(NotificationEmail.__table__.update().values(state="sent"))
-        db.session.execute(Notification.__table__.delete())
-        db.session.commit()
-        db.session.remove()
 
 
 def book(api, token, pro, days=3) -> dict:
@@ -76,7 +74,7 @@ def test_each_event_is_emailed_to_the_right_person_once(app, api, people, smtp):
     alice = api.login("alice@example.com")
     ravi = api.login("ravi@example.com")
     admin = api.admin()
-    forget_setup(app)
+    forget_setup_notifications(app)
     with celery_worker(app):
         first = book(api, alice, people.pro)  # booked → Ravi
         act(api, ravi, first["id"], action="accept")  # accepted → Alice
@@ -120,7 +118,7 @@ def test_the_acceptance_email_carries_the_invitation_when_calendars_exist(app, a
 
         pytest.skip("household.notify.calendar is not there yet")
     alice, ravi = api.login("alice@example.com"), api.login("ravi@example.com")
-    forget_setup(app)
+    forget_setup_notifications(app)
     with celery_worker(app):
         req = book(api, alice, people.pro)
         act(api, ravi, req["id"], action="accept")
@@ -133,7 +131,7 @@ def test_the_acceptance_email_carries_the_invitation_when_calendars_exist(app, a
 
 def test_smtp_down_then_up_sends_once_after_the_retry(app, api, people, quick_retries):
     alice = api.login("alice@example.com")
-    forget_setup(app)
+    forget_setup_notifications(app)
     port = free_port()
     sink = SmtpSink(port)
     with config(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port), celery_worker(app):
@@ -179,7 +177,7 @@ def _worker_process(app, tmp_path, smtp_port):
 
 def test_two_workers_and_a_task_queued_many_times_send_once(app, api, people, smtp, tmp_path):
     alice = api.login("alice@example.com")
-    forget_setup(app)
+    forget_setup_notifications(app)
     proc, log = _worker_process(app, tmp_path, smtp.port)
     try:
         with celery_worker(app):
@@ -201,7 +199,7 @@ def test_two_workers_and_a_task_queued_many_times_send_once(app, api, people, sm
 
 def test_a_task_lost_at_the_commit_is_queued_again_by_the_beat(app, api, people, smtp, monkeypatch):
     alice = api.login("alice@example.com")
-    forget_setup(app)
+    forget_setup_notifications(app)
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -227,7 +225,7 @@ def test_a_task_lost_at_the_commit_is_queued_again_by_the_beat(app, api, people,
 
 def test_opting_out_stops_emails_but_not_notifications(app, api, people, smtp):
     alice, ravi = api.login("alice@example.com"), api.login("ravi@example.com")
-    forget_setup(app)
+    forget_setup_notifications(app)
     assert api.patch("/api/auth/me", ravi, json={"email_notifications": False}).status_code == 200
     with celery_worker(app):
         req = book(api, alice, people.pro)  # Ravi: in the app only
