@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import make_service
+from tests.factories import make_service, start_passed
 
 
 @dataclass
@@ -44,6 +44,10 @@ class Market:
 
     def act(self, request_id, token, **body):
         return self.api.patch(f"/api/service-requests/{request_id}", token, json=body)
+
+    def started(self, request_id, hours_ago=1):
+        """Move the booking's start `hours_ago` hours into the past (tests.factories.start_passed)."""
+        return start_passed(self.api.app, request_id, hours_ago)
 
 
 IST = ZoneInfo("Asia/Kolkata")

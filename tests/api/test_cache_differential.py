@@ -1,7 +1,7 @@
 """Every cached GET equals the same GET computed without the cache, after any sequence of writes.
 
 Several users make random writes (profile edits, catalogue changes, bookings and every action on
-them, blocking and approval). After each step, every list a caller can read is fetched from the
+them, their start passing, blocking and approval). After each step, every list a caller can read is fetched from the
 app under test (cache and stored answers on) and from a second app on the same database whose
 Redis keys are dropped before each of its requests, so it always computes from the database.
 """
@@ -122,18 +122,25 @@ class World:
             return self.book()
         rid = self.rng.choice(self.requests)
         body = self.rng.choice([
-            {"action": "accept"}, {"action": "reject"}, {"action": "cancel"},
+            {"action": "accept"}, {"action": "reject", "reason": "Fully booked that day"}, {"action": "cancel"},
+            {"action": "complete"}, {"action": "withdraw", "reason": "Unwell"},
             {"action": "close", "rating": self.rng.randrange(1, 6), "review": "Good work."},
             {"remarks": f"Gate code {self.rng.randrange(1000, 9999)}"},
         ])
         for _, token in self.customers + self.pros:
             self.api.patch(f"/api/service-requests/{rid}", token, json=body)
 
+    def start_passes(self):
+        """A booking's time comes (straight in the database): it can then be completed or closed."""
+        if not self.requests:
+            return self.book()
+        self.m.started(self.rng.choice(self.requests))
+
     def step(self):
         self.rng.choice([
             self.customer_profile, self.customer_profile, self.professional_profile, self.service_change,
             self.service_add_or_delete, self.block_or_unblock, self.approve_or_reject, self.book, self.book,
-            self.act, self.act, self.act,
+            self.act, self.act, self.act, self.start_passes,
         ])()
 
     # --- reads --------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ def test_concurrent_accepts_one_wins(app, market):
 def test_concurrent_closes_count_one_rating(app, market):
     req = market.book()
     market.act(req["id"], market.pro_token, action="accept")
+    market.started(req["id"])
     codes = race(
         app,
         [lambda a: a.patch(f"/api/service-requests/{req['id']}", market.alice_token, json={"action": "close", "rating": 5})] * RACERS,

@@ -89,6 +89,7 @@ def test_a_catalogue_change_is_seen_at_once(app, market, flask_runs):
     api.get(packages)
     req = market.book()
     assert market.act(req["id"], market.pro_token, action="accept").status_code == 200
+    market.started(req["id"])
     assert market.act(req["id"], market.alice_token, action="close", rating=4).status_code == 200
     rated = next(p for p in api.get(packages).get_json() if p["professional_id"] == market.pro["professional_id"])
     assert rated["reviews_count"] == 1 and rated["rating"] == 4

@@ -112,6 +112,7 @@ def realistic(context, case):
         if case.method.upper() == "PATCH":
             if "action" in body:
                 keep = {"id", "action"} | ({"rating", "review"} if body["action"] == "close" else set())
+                keep |= {"reason"} if body["action"] in ("reject", "withdraw") else set()
             else:
                 keep = {"id", "remarks", "date_of_request"}
             for name in set(body) - keep:
@@ -179,10 +180,12 @@ def succeeded(seen: Counter, method: str, path: str) -> int:
 
 @pytest.fixture
 def booked(market):
-    """Alice has one request waiting for the plumber and one the cleaner accepted."""
+    """Alice has one request waiting for the plumber and one the cleaner accepted, whose time has come
+    (so that it can be completed or closed)."""
     market.book()
     accepted = market.book(professional=market.cleaner)
     assert market.act(accepted["id"], market.cleaner_token, action="accept").status_code == 200
+    market.started(accepted["id"])
     return market
 
 

@@ -91,20 +91,35 @@ def test_only_customers_book(market, who):
 # --- transitions --------------------------------------------------------------------------------
 
 
+# A step of `walk` that gives no response: the booking's start passes (tests.factories.start_passed).
+STARTED = ("started", None)
+
+
 def walk(market, steps):
     """Apply (actor, body) steps to a fresh request; return the request id and the responses."""
     req = market.book()
     out = []
     for actor, body in steps:
+        if (actor, body) == STARTED:
+            market.started(req["id"])
+            continue
         out.append(market.act(req["id"], getattr(market, actor), **body))
     return req["id"], out
 
 
 def test_accept_then_close_with_rating(market):
-    rid, (accepted, closed) = walk(
-        market, [("pro_token", {"action": "accept"}), ("alice_token", {"action": "close", "rating": 4, "review": "Neat work"})]
+    rid, (accepted, early, closed) = walk(
+        market,
+        [
+            ("pro_token", {"action": "accept"}),
+            ("alice_token", {"action": "close", "rating": 4, "review": "Neat work"}),
+            STARTED,
+            ("alice_token", {"action": "close", "rating": 4, "review": "Neat work"}),
+        ],
     )
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "assigned"
+    # Not before the booked start.
+    assert_error(early, 409)
     body = closed.get_json()
     assert closed.status_code == 200 and body["status"] == "closed"
     assert body["rating"] == 4 and body["review"] == "Neat work"
@@ -112,7 +127,7 @@ def test_accept_then_close_with_rating(market):
 
 
 def test_close_without_rating(market):
-    _, (_, closed) = walk(market, [("pro_token", {"action": "accept"}), ("alice_token", {"action": "close"})])
+    _, (_, closed) = walk(market, [("pro_token", {"action": "accept"}), STARTED, ("alice_token", {"action": "close"})])
     assert closed.status_code == 200 and closed.get_json()["rating"] is None
 
 
@@ -131,20 +146,23 @@ def test_cancel_requested_and_assigned(market):
 ILLEGAL = [
     # (setup steps, actor, body, expected status)
     ([], "alice_token", {"action": "close"}, 409),  # requested -> closed
+    ([STARTED], "alice_token", {"action": "close"}, 409),  # requested -> closed, even once started
+    ([("pro_token", {"action": "accept"})], "alice_token", {"action": "close"}, 409),  # assigned, not yet started
     ([("pro_token", {"action": "accept"})], "pro_token", {"action": "accept"}, 409),
     ([("pro_token", {"action": "accept"})], "pro_token", {"action": "reject"}, 409),
     ([("pro_token", {"action": "reject"})], "alice_token", {"action": "cancel"}, 409),
     ([("pro_token", {"action": "reject"})], "pro_token", {"action": "accept"}, 409),
     ([("alice_token", {"action": "cancel"})], "pro_token", {"action": "accept"}, 409),
     ([("alice_token", {"action": "cancel"})], "alice_token", {"action": "cancel"}, 409),
-    ([("pro_token", {"action": "accept"}), ("alice_token", {"action": "close"})], "alice_token", {"action": "cancel"}, 409),
-    ([("pro_token", {"action": "accept"}), ("alice_token", {"action": "close"})], "alice_token", {"action": "close", "rating": 5}, 409),
-    ([("pro_token", {"action": "accept"}), ("alice_token", {"action": "close"})], "alice_token", {"remarks": "late edit"}, 409),
+    ([("pro_token", {"action": "accept"}), STARTED, ("alice_token", {"action": "close"})], "alice_token", {"action": "cancel"}, 409),
+    ([("pro_token", {"action": "accept"}), STARTED, ("alice_token", {"action": "close"})], "alice_token", {"action": "close", "rating": 5}, 409),
+    ([("pro_token", {"action": "accept"}), STARTED, ("alice_token", {"action": "close"})], "alice_token", {"remarks": "late edit"}, 409),
     ([("alice_token", {"action": "cancel"})], "alice_token", {"date_of_request": future(3)}, 409),
     # wrong role for the action
     ([], "alice_token", {"action": "accept"}, 403),
     ([], "alice_token", {"action": "reject"}, 403),
     ([("pro_token", {"action": "accept"})], "pro_token", {"action": "close"}, 403),
+    ([("pro_token", {"action": "accept"}), STARTED], "pro_token", {"action": "close"}, 403),
     ([], "pro_token", {"action": "cancel"}, 403),
     ([], "pro_token", {"remarks": "pro edits"}, 403),
     ([], "admin", {"action": "accept"}, 403),
@@ -215,7 +233,8 @@ def test_rating_updates_professional_aggregate(market):
     for rating in (5, 3):
         req = market.book()
         market.act(req["id"], market.pro_token, action="accept")
-        market.act(req["id"], market.alice_token, action="close", rating=rating)
+        market.started(req["id"])
+        assert market.act(req["id"], market.alice_token, action="close", rating=rating).status_code == 200
     me = api.get("/api/auth/me", market.pro_token).get_json()["user"]
     assert me["rating"] == 4.0 and me["reviews_count"] == 2
 
@@ -287,7 +306,8 @@ def test_service_history(market):
     first = market.book()
     second = market.book(professional=market.cleaner)
     market.act(first["id"], market.pro_token, action="accept")
-    market.act(first["id"], market.alice_token, action="close", rating=5)
+    market.started(first["id"])
+    assert market.act(first["id"], market.alice_token, action="close", rating=5).status_code == 200
     rows = api.get("/api/service-history", market.alice_token).get_json()
     assert [r["id"] for r in rows] == [second["id"], first["id"]]
     assert {"id", "service_name", "professional_name", "professional_phone", "status", "date_of_request", "date_of_completion", "rating"} <= set(rows[0])
@@ -356,7 +376,8 @@ def test_list_rows_dump_exactly_as_their_schemas(app, market):
 
     closed = market.book(remarks="Kitchen tap")
     market.act(closed["id"], market.pro_token, action="accept")
-    market.act(closed["id"], market.alice_token, action="close", rating=5, review="Quick and tidy")
+    market.started(closed["id"])
+    assert market.act(closed["id"], market.alice_token, action="close", rating=5, review="Quick and tidy").status_code == 200
     market.book()
     with app.app_context():
         rows = db.session.execute(request_rows()).mappings().all()
@@ -444,7 +465,7 @@ def test_a_booking_in_flight_when_the_professional_is_blocked_is_refused(market,
         ([], "pro_token", {"action": "accept"}, "pro", "reject"),
         ([], "pro_token", {"action": "reject"}, "pro", "block"),
         ([], "alice_token", {"action": "cancel"}, "alice", "block"),
-        ([("pro_token", {"action": "accept"})], "alice_token", {"action": "close", "rating": 5}, "alice", "block"),
+        ([("pro_token", {"action": "accept"}), STARTED], "alice_token", {"action": "close", "rating": 5}, "alice", "block"),
         ([], "alice_token", {"remarks": "Ring twice"}, "alice", "block"),
     ],
 )
@@ -484,6 +505,8 @@ def test_assigned_work_for_a_deleted_service_runs_its_course(market):
     for req in (closing, cancelling):
         assert market.act(req["id"], market.pro_token, action="accept").status_code == 200
     market.api.delete(f"/api/services/{market.plumbing}", market.admin)
+    assert_error(market.act(closing["id"], market.alice_token, action="close", rating=4), 409)  # not yet started
+    market.started(closing["id"])
     closed = market.act(closing["id"], market.alice_token, action="close", rating=4)
     assert closed.status_code == 200 and closed.get_json()["service_name"] == "Plumbing Repair"
     assert market.act(cancelling["id"], market.alice_token, action="cancel").get_json()["status"] == "cancelled"

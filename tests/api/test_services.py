@@ -191,6 +191,7 @@ def test_packages_rating_and_order_follow_reviews(market):
     for rating in (5, 4):
         req = market.book(professional=market.pro2)
         assert market.act(req["id"], market.pro2_token, action="accept").status_code == 200
+        market.started(req["id"])
         assert market.act(req["id"], market.alice_token, action="close", rating=rating).status_code == 200
     rows = api.get(f"/api/service-packages/{market.plumbing}").get_json()
     assert rows[0]["name"] == "Suresh Patil"

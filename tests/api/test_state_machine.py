@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import func, select
 
+from household import clock
 from household.domain import lifecycle
 from household.extensions import db
 from household.models import STATUSES, Professional, ServiceRequest
-from tests.factories import Api, make_service
+from tests.factories import Api, make_service, start_passed
 
-ACTIONS = ["accept", "reject", "cancel", "close"]
+ACTIONS = ["accept", "reject", "complete", "withdraw", "cancel", "close"]
 
 
 def make_machine(app):
@@ -53,8 +55,16 @@ def make_machine(app):
             self.known[row["id"]] = row
 
         @precondition(lambda self: self.known)
-        @rule(pick=st.randoms(use_true_random=False), action=st.sampled_from(ACTIONS), who=st.sampled_from(["customer", "pro", "other"]), rating=st.one_of(st.none(), st.integers(1, 5)))
-        def act(self, pick, action, who, rating):
+        @rule(pick=st.randoms(use_true_random=False))
+        def start_passes(self, pick):
+            """A booking's time comes (bookings are made in the future; this moves one into the past)."""
+            req_id = pick.choice(sorted(self.known))
+            start_passed(app, req_id)
+            self.known[req_id] = self.api.get(f"/api/service-requests/{req_id}", self.admin).get_json()
+
+        @precondition(lambda self: self.known)
+        @rule(pick=st.randoms(use_true_random=False), action=st.sampled_from(ACTIONS), who=st.sampled_from(["customer", "pro", "other"]), rating=st.one_of(st.none(), st.integers(1, 5)), reason=st.one_of(st.none(), st.just("Not feeling well")))
+        def act(self, pick, action, who, rating, reason):
             req_id = pick.choice(sorted(self.known))
             before = self.known[req_id]
             owner = next(t for u, t in self.customers if u["customer_id"] == before["customer_id"])
@@ -64,17 +74,26 @@ def make_machine(app):
             body = {"action": action}
             if action == "close" and rating is not None:
                 body["rating"] = rating
+            if action in ("reject", "withdraw") and reason is not None:
+                body["reason"] = reason
             resp = self.api.patch(f"/api/service-requests/{req_id}", token, json=body)
             actor = {"customer": lifecycle.CUSTOMER, "pro": lifecycle.PROFESSIONAL}.get(who)
+            started = datetime.fromisoformat(before["date_of_request"]) <= clock.now()
             if who == "other":
                 assert resp.status_code == 404
-            elif lifecycle.allowed(before["status"], action, actor):
+            elif lifecycle.allowed(before["status"], action, actor, started=started):
                 assert resp.status_code == 200, resp.get_json()
             else:
                 assert resp.status_code in (403, 409), resp.get_json()
             after = self.api.get(f"/api/service-requests/{req_id}", self.admin).get_json()
             if resp.status_code == 200:
                 assert after["status"] == lifecycle.TRANSITIONS[action].target
+                assert after["status_history"][-1]["status"] == after["status"]
+                assert after["status_history"][-1]["by"] == actor
+                if after["status"] == "cancelled":
+                    assert after["cancelled_by"] == actor
+                if action in ("reject", "withdraw"):
+                    assert after["status_reason"] == body.get("reason")
             else:
                 assert after["status"] == before["status"]
             self.known[req_id] = after
@@ -100,10 +119,10 @@ def make_machine(app):
                 # One professional per request, for its whole life.
                 assert row["professional_id"] == seen["professional_id"]
                 assert row["status"] == seen["status"]
-                # Ratings only on closed requests; completion date only when closed.
+                # Ratings only on closed requests; a completion date only when completed or closed.
                 if row["rating"] is not None:
                     assert row["status"] == "closed"
-                assert (row["date_of_completion"] is not None) == (row["status"] == "closed")
+                assert (row["date_of_completion"] is not None) == (row["status"] in ("completed", "closed"))
             # No two held bookings of one professional overlap, the travel buffer included.
             with app.app_context():
                 held = db.session.execute(

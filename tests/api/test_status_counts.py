@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -30,11 +31,14 @@ def test_counters_follow_every_change(app, market, count_queries):
     market.act(booked[1]["id"], market.pro_token, action="reject")
     market.act(booked[2]["id"], market.alice_token, action="cancel")
     market.act(booked[3]["id"], market.pro_token, action="accept")
-    market.act(booked[3]["id"], market.alice_token, action="close", rating=5)
+    market.started(booked[3]["id"])
+    assert market.act(booked[3]["id"], market.alice_token, action="close", rating=5).status_code == 200
     # An edit that keeps the status changes no counter.
     assert market.act(booked[4]["id"], market.alice_token, remarks="Ring twice").status_code == 200
     kept = counted(app)
-    assert kept == {None: 6, "requested": 2, "assigned": 1, "rejected": 1, "cancelled": 1, "closed": 1}
+    assert kept == {
+        None: 6, "requested": 2, "assigned": 1, "completed": 0, "rejected": 1, "cancelled": 1, "closed": 1, "expired": 0
+    }
     # The admin's totals come from the counters: one small query, no count over the table.
     for status, n in kept.items():
         query = "?per_page=2" + ("" if status is None else f"&status={status}")
@@ -55,7 +59,9 @@ def test_deleting_requests_lowers_the_counters(app, market):
         db.session.execute(ServiceRequest.__table__.delete().where(ServiceRequest.id == 2))
         db.session.commit()
         db.session.remove()
-    assert counted(app) == {None: 2, "requested": 2, "assigned": 0, "rejected": 0, "cancelled": 0, "closed": 0}
+    assert counted(app) == {
+        None: 2, "requested": 2, "assigned": 0, "completed": 0, "rejected": 0, "cancelled": 0, "closed": 0, "expired": 0
+    }
 
 
 def test_counters_are_spread_over_slots(app, market):
@@ -71,6 +77,16 @@ def test_counters_are_spread_over_slots(app, market):
 def test_counters_stay_exact_under_concurrent_bookings_and_moves(app, market):
     """Bookings, accepts, cancels and closes from many threads at once: no deadlock, no lost update."""
     first = [market.book() for _ in range(16)]
+    for i in range(1, 16, 4):  # these are closed below: their start has passed
+        market.started(first[i]["id"])
+    # Each racer books a free time of its own (of bookings racing for one time only one wins: test_booking_races).
+    buffer = timedelta(minutes=app.config["TRAVEL_BUFFER_MINUTES"])
+    free = market.api.get(f"/api/professionals/{market.pro['professional_id']}/slots?days=14").get_json()
+    starts: list[dict] = []
+    for slot in free:
+        if not starts or datetime.fromisoformat(slot["start"]) >= datetime.fromisoformat(starts[-1]["end"]) + buffer:
+            starts.append(slot)
+    assert len(starts) >= 16, free
     errors: list = []
     barrier = threading.Barrier(16)
 
@@ -85,7 +101,11 @@ def test_counters_stay_exact_under_concurrent_bookings_and_moves(app, market):
                 codes = [api.patch(f"/api/service-requests/{req['id']}", market.pro_token, json={"action": "accept"}).status_code]
                 if i % 4 == 1:
                     codes.append(api.patch(f"/api/service-requests/{req['id']}", market.alice_token, json={"action": "close", "rating": 4}).status_code)
-            body = {"service_id": market.plumbing, "professional_id": market.pro["professional_id"]}
+            body = {
+                "service_id": market.plumbing,
+                "professional_id": market.pro["professional_id"],
+                "date_of_request": starts[i]["start"],
+            }
             codes.append(api.post("/api/service-requests", market.bob_token if i % 2 else market.alice_token, json=body).status_code)
             if any(code >= 300 for code in codes):
                 errors.append((i, codes))
@@ -97,9 +117,11 @@ def test_counters_stay_exact_under_concurrent_bookings_and_moves(app, market):
         t.start()
     for t in threads:
         t.join(60)
-    assert errors == []
+    assert errors == [], errors
     kept = counted(app)
-    assert kept == {None: 32, "requested": 16, "assigned": 8, "rejected": 0, "cancelled": 4, "closed": 4}
+    assert kept == {
+        None: 32, "requested": 16, "assigned": 8, "completed": 0, "rejected": 0, "cancelled": 4, "closed": 4, "expired": 0
+    }
 
 
 def test_bulk_statements_keep_the_counters_exact(app, market):
@@ -113,4 +135,6 @@ def test_bulk_statements_keep_the_counters_exact(app, market):
         db.session.execute(ServiceRequest.__table__.delete().where(ServiceRequest.id > 10))
         db.session.commit()
         db.session.remove()
-    assert counted(app) == {None: 10, "requested": 0, "assigned": 5, "rejected": 0, "cancelled": 5, "closed": 0}
+    assert counted(app) == {
+        None: 10, "requested": 0, "assigned": 5, "completed": 0, "rejected": 0, "cancelled": 5, "closed": 0, "expired": 0
+    }

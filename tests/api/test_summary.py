@@ -7,8 +7,9 @@ from tests.support import assert_error
 
 def close(market, token_pro, pro, rating):
     req = market.book(professional=pro)
-    market.act(req["id"], token_pro, action="accept")
-    market.act(req["id"], market.alice_token, action="close", rating=rating)
+    assert market.act(req["id"], token_pro, action="accept").status_code == 200
+    market.started(req["id"])
+    assert market.act(req["id"], market.alice_token, action="close", rating=rating).status_code == 200
     return req
 
 
@@ -21,7 +22,9 @@ def test_admin_summary(market):
     s = market.api.get("/api/summary", market.admin).get_json()
     assert s["role"] == "admin"
     assert s["users"] == {"customers": 2, "professionals": 4, "pending_professionals": 1, "blocked": 0}
-    assert s["requests_by_status"] == {"requested": 1, "assigned": 0, "rejected": 0, "closed": 2, "cancelled": 1}
+    assert s["requests_by_status"] == {
+        "requested": 1, "assigned": 0, "completed": 0, "closed": 2, "rejected": 0, "cancelled": 1, "expired": 0
+    }
     assert s["ratings"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
     assert len(s["requests_per_day"]) == 30
     assert s["requests_per_day"][-1]["count"] == 4
