@@ -13,7 +13,7 @@ import pytest
 
 from household.jobs.exports import COLUMNS
 from tests.e2e.support import book_from_the_strip, expect, log_in, path_pattern, snap
-from tests.factories import ADMIN_EMAIL, PASSWORD, make_service
+from tests.factories import ADMIN_EMAIL, PASSWORD, make_service, start_passed
 
 pytestmark = pytest.mark.e2e
 
@@ -165,6 +165,9 @@ def test_professional_joins_customer_books_admin_follows_exports_and_blocks(app,
     incoming.get_by_test_id("request-accept").click()
     expect(incoming).to_have_attribute("data-status", "assigned")
     expect(pro.get_by_test_id("action-error")).to_have_count(0)
+
+    # -- The work is done: its booked start passes (moved into the past in the database) -----------------------
+    start_passed(app, int(request_id))
 
     # -- The customer closes the request with a rating ---------------------------------------------------------
     customer.get_by_test_id("status-filter-assigned").click()
