@@ -1,6 +1,6 @@
 """The end of a booking and being told of it, through the UI: the professional marks a job done once its time has
 come and the customer confirms and rates it; the customer's bell counts a new notification (the professional
-accepted) without a reload, the notifications page and "My requests" follow.
+accepted) without a reload, and "My requests" and the notifications page follow.
 
 The app polls the unread count every 30 s; these tests lower it to a second with `window.__HS_POLL_MS__`, set
 before the app loads (frontend/src/stores/notifications.js reads it).
@@ -146,6 +146,8 @@ def test_customer_is_told_without_a_reload_when_the_professional_accepts(app, ap
     expect(badge).to_have_text("1", timeout=NOTICED_MS)
     expect(bell).to_have_attribute("aria-label", "Notifications: 1 unread notification")
     expect(customer.get_by_test_id("notification-live")).to_have_text("1 unread notification")
+    # "My requests" followed the notification about this request: accepted, in the same page.
+    expect(mine).to_have_attribute("data-status", "assigned")
     assert customer.evaluate("() => window.__sameDocument === true")
     snap(customer, "customer-bell-one-unread", full_page=False)
 
