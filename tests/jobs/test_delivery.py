@@ -82,14 +82,14 @@ def test_chat_webhook_5xx_then_success_posts_one_message_and_one_email(app, peop
 
 
 def test_monthly_report_beat_task_queues_one_report_per_customer_once(app, people, smtp):
-    for customer in (people.alice, people.bob):
+    for hour, customer in ((10, people.alice), (14, people.bob)):
         add_request(
             app,
             customer_id=customer["customer_id"],
             professional_id=people.pro["professional_id"],
             service_id=people.plumbing,
             created_at=ist(2026, 10, 31, 23, 30),
-            date_of_request=ist(2026, 11, 2),
+            date_of_request=ist(2026, 11, 2, hour),
         )
     with celery_worker(app):
         with app.app_context():

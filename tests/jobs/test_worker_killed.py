@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -61,6 +62,9 @@ def test_export_survives_a_killed_worker(app, api, people, tmp_path):
                     "professional_id": people.pro["professional_id"],
                     "status": "closed",
                     "date_of_request": now - timedelta(days=3, minutes=i),
+                    "end_time": now - timedelta(days=3, minutes=i) + timedelta(minutes=45),
+                    "held_until": now - timedelta(days=3, minutes=i) + timedelta(minutes=75),
+                    "price": Decimal("299.00"),
                     "date_of_completion": now - timedelta(days=2, minutes=i),
                     "created_at": now - timedelta(days=4),
                     "updated_at": now - timedelta(days=2),
