@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from household.domain import slots
 from household.domain.slots import Calendar, Rules
 
