@@ -9,18 +9,21 @@ printed, and the command exits with status 1.
     flask jobs run export <job_id>
     flask jobs run expire-requests
     flask jobs run auto-close
+    flask jobs run notification-emails
 """
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from household.extensions import db
 from household.jobs import exports, tasks
 from household.jobs.claims import ClaimBusy
 from household.jobs.dispatch import task
-from household.models import ExportJob
+from household.jobs.notifications import QUEUED
+from household.models import ExportJob, NotificationEmail
 from household.notify import DeliveryError
 
 jobs_cli = AppGroup("jobs", help="Run background jobs now, in this process.")
@@ -103,3 +106,18 @@ def expire_requests_command() -> None:
 def auto_close_command() -> None:
     """Close the completed work nobody closed within AUTO_CLOSE_DAYS (each request once)."""
     click.echo(f"Closed {tasks.auto_close()} request(s).")
+
+
+@run.command("notification-emails")
+def notification_emails_command() -> None:
+    """Send every notification email still waiting (each once, as the worker would)."""
+    waiting = list(
+        db.session.execute(
+            select(NotificationEmail.id).where(NotificationEmail.state == QUEUED).order_by(NotificationEmail.id)
+        ).scalars()
+    )
+    db.session.commit()
+    failed = _run_for_each("Notification email", tasks.SEND_NOTIFICATION_EMAIL, waiting)
+    click.echo(f"{len(waiting) - failed} of {len(waiting)} sent or already sent.")
+    if failed:
+        raise SystemExit(1)

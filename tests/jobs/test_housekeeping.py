@@ -147,3 +147,23 @@ def test_the_commands_run_the_same_jobs(app, api, people):
     assert result.exit_code == 0 and "Expired 0 request(s)." in result.output
     result = runner.invoke(args=["jobs", "run", "auto-close"])
     assert result.exit_code == 0 and "Closed 0 request(s)." in result.output
+
+
+def test_waiting_notification_emails_are_sent_by_the_command_once(app, api, people, smtp):
+    from household.models import NotificationEmail
+
+    _, token = api.register_customer(name="Meera Iyer")
+    _book(api, token, people.pro)  # the professional hears of the booking
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(func.count()).select_from(NotificationEmail).where(NotificationEmail.state == "queued")
+        )
+    assert waiting >= 1
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run", "notification-emails"])
+    assert result.exit_code == 0, result.output
+    assert f"{waiting} of {waiting} sent or already sent." in result.output
+    again = runner.invoke(args=["jobs", "run", "notification-emails"])
+    assert "0 of 0 sent" in again.output
+    smtp.wait_for(waiting)
+    assert len(smtp.messages) == waiting
