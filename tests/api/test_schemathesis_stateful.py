@@ -97,7 +97,8 @@ def realistic(context, case):
     """Valid bodies also meet the rules the document does not express, so that chains go on past them.
 
     Money has at most two decimals, phones are Indian mobile numbers, a booking is not in the past, and a
-    change of request is either one action (a close may carry a rating and review) or an edit.
+    change of request is either one action (a close may carry a rating and review, a reject or a withdrawal a
+    reason) or an edit.
     """
     body = case.body
     if not isinstance(body, dict) or (case.meta and case.meta.is_negative_at(ParameterLocation.BODY)):
