@@ -509,6 +509,9 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
         fields.update(end_time=when + duration, held_until=scheduling.hold_until(when + duration))
         fields["status"] = STATUS_REQUESTED
         fields["answer_by"] = answer_deadline(when)
+        # Conditional on the status read: whether the move sends accepted work back is decided on it.
+        sources = frozenset({req.status})
+    was = req.status
     try:
         written = _conditional_update(s, req.id, sources, fields)
     except DBAPIError as exc:
@@ -531,7 +534,8 @@ def _edit(s: Session, user: Caller, req: ServiceRequest, actor: str, data: dict)
             raise
         s.expire(req)
         scheduling.ensure_no_overlap(s, req)
-        _history(s, req.id, STATUS_REQUESTED, lifecycle.CUSTOMER, user.id, None, clock.now())
+        if was != STATUS_REQUESTED:  # accepted work goes back to the professional: a change of status
+            _history(s, req.id, STATUS_REQUESTED, lifecycle.CUSTOMER, user.id, None, clock.now())
         changes.event(s, "rescheduled", request_id=req.id, actor=lifecycle.CUSTOMER)
     return _committed(s, req)
 

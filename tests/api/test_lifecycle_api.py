@@ -606,3 +606,21 @@ def test_work_for_a_deleted_service_can_still_be_completed_withdrawn_and_closed(
     assert ok(market.act(done, market.pro_token, action="complete"))["status"] == "completed"
     assert ok(market.act(done, market.alice_token, action="close", rating=4))["status"] == "closed"
     assert ok(market.act(withdrawn, market.pro_token, action="withdraw"))["status"] == "cancelled"
+
+
+def test_the_history_records_changes_of_status_only(market):
+    from tests.api.conftest import future
+
+    booked = market.book(date_of_request=future(2))
+    rid = booked["id"]
+
+    def history():
+        return [(h["status"], h["by"]) for h in get(market, rid)["status_history"]]
+
+    # Moving a booking still waiting for an answer changes its time, not its status.
+    ok(market.act(rid, market.alice_token, date_of_request=future(2, hour=12)))
+    assert history() == [("requested", "customer")]
+    ok(market.act(rid, market.pro_token, action="accept"))
+    # Moving accepted work sends it back to the professional: that is a change of status.
+    ok(market.act(rid, market.alice_token, date_of_request=future(3, hour=11)))
+    assert history() == [("requested", "customer"), ("assigned", "professional"), ("requested", "customer")]
