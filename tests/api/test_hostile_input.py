@@ -193,7 +193,9 @@ def test_far_date_times_in_bodies(app, market, when):
         api.patch("/api/service-requests", market.alice_token, json={"id": booked["id"], "date_of_request": when}), 422
     )
     assert table_counts(app) == before
-    assert api.get(f"/api/service-requests/{booked['id']}", market.alice_token).get_json() == booked
+    now = api.get(f"/api/service-requests/{booked['id']}", market.alice_token).get_json()
+    assert [h["status"] for h in now.pop("status_history")] == ["requested"]
+    assert now == booked
 
 
 def test_date_times_with_an_offset_are_stored_in_utc(market):
