@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
-    parser.add_argument("--only", action="append", help="an endpoint's name or path (repeatable)")
+    parser.add_argument("--only", action="append",
+                        help="an endpoint's name or path, or `scheduling` for the scheduling rows (repeatable)")
     parser.add_argument("--duration", type=float, help="seconds per endpoint (10)")
     parser.add_argument("--soak-seconds", type=float, help="length of the soak (300)")
     args = parser.parse_args(argv)

@@ -318,9 +318,10 @@ def login(base: str, email: str) -> str:
 
 
 def wrk(url: str, workdir: Path, name: str, *, threads: int, connections: int, seconds: float,
-        lines: list[str] | None = None, tokens: list[str] | None = None) -> dict:
-    """One run of wrk.lua: the request rotation in `lines`; `tokens` (the soak's callers) turn on its soak mode."""
-    env = {**os.environ, "WRK_THREADS": str(threads)}
+        lines: list[str] | None = None, tokens: list[str] | None = None, count_statuses: bool = False) -> dict:
+    """One run of wrk.lua: the request rotation in `lines`; `tokens` (the soak's callers) turn on its soak mode,
+    `count_statuses` its count of every status (then in the result's "statuses")."""
+    env = {**os.environ, "WRK_THREADS": str(threads), "WRK_COUNT_STATUSES": "1" if count_statuses else "0"}
     for var, content in (("WRK_REQUESTS", lines), ("WRK_TOKENS", tokens)):
         if content is not None:
             path = workdir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}-{var[4:].lower()}.tsv"

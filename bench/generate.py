@@ -5,13 +5,25 @@ COPY (psycopg 3) with explicit ids, its sequences are moved past them (setval) a
 vacuumed and analysed; SQLite gets bulk executemany INSERTs.
 
 What the data looks like (seeded, so two runs give the same rows):
-- services: real home-service categories and their variants, with prices and durations;
+- services: real home-service categories and their variants, with prices and durations (a job lasts
+  at most a working day, MAX_JOB_MINUTES: a booking must fit in one stretch of working time);
 - a few hundred Indian PIN codes with their locality and city, some much busier than others;
 - professionals: ~90% approved, the rest pending or rejected, spread over services and PIN codes;
 - customers; a few blocked users of both kinds;
 - service requests over two years: closed 55%, cancelled 10%, rejected 8%, assigned 12%, requested 15%
   (open ones mostly recent), with a professional of the customer's city, ratings on most closed
   requests (skewed high), and professionals.rating_sum / rating_count equal to their requests' ratings.
+- scheduling: every professional has a working week (most the default Monday-Saturday 09:00-18:00,
+  the others one of HOURS_PROFILES), some have time off (past, and in the next weeks); every
+  booking starts on the SLOT_STEP_MINUTES grid (local time, APP_TIMEZONE) with its work inside the
+  professional's working hours, end_time = start + the service's minutes, held_until = end_time +
+  TRAVEL_BUFFER_MINUTES, price = the service's price. Held bookings (requested, assigned) of one
+  professional never overlap on [date_of_request, held_until) (PostgreSQL's exclusion constraint
+  checks it during the COPY) and avoid time off; about a quarter of them lie in the next 30 days,
+  so that free slots have real holds to step around. Other bookings avoid each other where they
+  can. A held booking that finds no free time near its date (only with far more requests per
+  professional than the presets have, as in the job benchmark) is cancelled by the system, as the
+  scheduling migration does with double bookings.
 
 Every bench user has the password common.PASSWORD (one argon2 hash, computed once); the admin is
 common.ADMIN_EMAIL with the same password, created by household.domain.accounts.ensure_admin.
@@ -21,12 +33,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bench.common import ADMIN_EMAIL, PASSWORD, make_app
 
@@ -50,8 +64,24 @@ PRESETS: dict[str, Sizes] = {
 STATUS_WEIGHTS = {"closed": 55, "cancelled": 10, "rejected": 8, "assigned": 12, "requested": 15}
 RATING_WEIGHTS = {5: 52, 4: 30, 3: 11, 2: 4, 1: 3}  # skewed high, as marketplace ratings are
 RATED_SHARE = 0.82  # of closed requests
-OPEN_STATUSES = ("requested", "assigned")
+OPEN_STATUSES = ("requested", "assigned")  # they hold the professional's time (HOLDING in the app)
 HISTORY_DAYS = 730
+
+# Scheduling: the app's settings and their defaults (household.config), read as the migration reads them.
+STEP_MINUTES = int(os.environ.get("SLOT_STEP_MINUTES") or 30)
+BUFFER_MINUTES = int(os.environ.get("TRAVEL_BUFFER_MINUTES") or 30)
+HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS") or 30)
+TIMEZONE = os.environ.get("APP_TIMEZONE") or "Asia/Kolkata"
+MAX_JOB_MINUTES = 480
+# Working weeks: (name, weight, [(weekday 0 = Monday, start minute, end minute)]); the first is the app's default.
+HOURS_PROFILES = [
+    ("Mon-Sat 09:00-18:00", 75, [(d, 540, 1080) for d in range(6)]),
+    ("Mon-Fri 08:00-20:00", 10, [(d, 480, 1200) for d in range(5)]),
+    ("Tue-Sun 10:00-19:00", 8, [(d, 600, 1140) for d in range(1, 7)]),
+    ("Mon-Sat 09:00-13:00, 14:00-19:00", 7, [(d, a, b) for d in range(6) for a, b in ((540, 780), (840, 1140))]),
+]
+TIME_OFF_REASONS = ["Annual leave", "Family function", "Medical appointment", "Training", None]
+CANCELLED_BY_WEIGHTS = {"customer": 85, "professional": 8, "system": 5, "admin": 2}
 
 # (category, base price in rupees, minutes, description)
 CATEGORIES = [
@@ -166,7 +196,8 @@ def service_rows(n: int) -> list[tuple[str, int, int, str]]:
     rows = []
     for prefix, price_x, time_x, extra in VARIANTS:
         for name, price, minutes, description in CATEGORIES:
-            rows.append((f"{prefix}{name}", round(price * price_x), max(15, round(minutes * time_x)),
+            rows.append((f"{prefix}{name}", round(price * price_x),
+                         max(15, min(MAX_JOB_MINUTES, round(minutes * time_x))),
                          description + extra))
     if n > len(rows):
         raise ValueError(f"at most {len(rows)} services")
@@ -183,6 +214,121 @@ def _cumulative(weights: Iterable[float]) -> list[float]:
 
 def _pick(rng: random.Random, cum: list[float]) -> int:
     return bisect.bisect(cum, rng.random() * cum[-1])
+
+
+class Grid:
+    """Start times on the slot grid, numbered: grid point g is local time g * STEP_MINUTES after the epoch.
+
+    The zone must keep one UTC offset (Asia/Kolkata does), a whole number of steps, over the data's span.
+    """
+
+    def __init__(self, tz_name: str, around: datetime):
+        tz = ZoneInfo(tz_name)
+        offsets = {tz.utcoffset(around + timedelta(days=d)) for d in range(-HISTORY_DAYS - 400, 400, 30)}
+        if len(offsets) != 1:
+            raise SystemExit(f"bench.generate needs a time zone with one UTC offset; {tz_name} changes it")
+        self.step_s = STEP_MINUTES * 60
+        self.offset_s = int(offsets.pop().total_seconds())
+        if self.offset_s % self.step_s:
+            raise SystemExit(f"{tz_name}'s UTC offset is not on the {STEP_MINUTES}-minute grid")
+        self.per_day = 1440 // STEP_MINUTES
+        self.per_week = 7 * self.per_day
+
+    def floor(self, ts: float) -> int:
+        return int((ts + self.offset_s) // self.step_s)
+
+    def ceil(self, ts: float) -> int:
+        return -int(-(ts + self.offset_s) // self.step_s)
+
+    def ts(self, g: int) -> int:
+        return g * self.step_s - self.offset_s
+
+    def week_pos(self, g: int) -> int:
+        # 1970-01-01 (local day 0) was a Thursday: weekday 3.
+        return (g + 3 * self.per_day) % self.per_week
+
+    def fits(self, week: list[tuple[int, int, int]], cells: int) -> tuple[list[bool], list[int]]:
+        """For each grid point of the week: can work of `cells` steps start there, and how far is the next that can."""
+        working = [False] * self.per_week
+        for day, a, b in week:
+            for m in range(a, b, STEP_MINUTES):
+                working[day * self.per_day + m // STEP_MINUTES] = True
+        ok = [all(working[(p + i) % self.per_week] for i in range(cells)) for p in range(self.per_week)]
+        if not any(ok):
+            raise ValueError(f"no start for {cells} steps of work in {week}")
+        nxt = [0] * self.per_week
+        for p in range(2 * self.per_week - 1, -1, -1):
+            q = p % self.per_week
+            nxt[q] = 0 if ok[q] else nxt[(q + 1) % self.per_week] + 1
+        return ok, nxt
+
+
+class Placer:
+    """Puts bookings on the grid inside working hours, keeping held ones apart per professional.
+
+    Each professional's taken grid cells are kept twice: `held` (held bookings and time off, which a
+    held booking may never overlap) and `busy` (every booking placed, which any booking avoids
+    when it can). A booking occupies ceil((minutes + buffer) / step) cells from its start: two
+    bookings starting on the grid overlap on [start, held_until) exactly when their cells do.
+    """
+
+    SEQUENTIAL = 6  # tries at the wanted time and the next starts, then random starts in the window
+    TRIES = {True: 24, False: 6}  # held, other
+
+    def __init__(self, grid: Grid, rng: random.Random, weeks: list[list[tuple[int, int, int]]]):
+        self.grid, self.rng, self.weeks = grid, rng, weeks
+        self.busy: dict[int, set[int]] = {}
+        self.held: dict[int, set[int]] = {}
+        self._fits: dict[tuple[int, int], list[int]] = {}
+        self.overflow = 0
+
+    def block(self, pro: int, start_ts: float, end_ts: float) -> None:
+        """Time off: no held booking there, and other bookings avoid it."""
+        cells = range(self.grid.floor(start_ts), self.grid.ceil(end_ts))
+        self.held.setdefault(pro, set()).update(cells)
+        self.busy.setdefault(pro, set()).update(cells)
+
+    def _next(self, profile: int, work: int, g: int) -> int:
+        key = (profile, work)
+        if key not in self._fits:
+            self._fits[key] = self.grid.fits(self.weeks[profile], work)[1]
+        return g + self._fits[key][self.grid.week_pos(g)]
+
+    def place(self, pro: int, profile: int, minutes: int, want: int, lo: int, hi: int, held: bool) -> int | None:
+        """A start (grid point) in [lo, hi] near `want`; None for a held booking that found no free time."""
+        work = -(-minutes // STEP_MINUTES)
+        cells = -(-(minutes + BUFFER_MINUTES) // STEP_MINUTES)
+        busy = self.busy.setdefault(pro, set())
+        hard = self.held.setdefault(pro, set())
+        hi = max(hi, lo)
+        first = fallback = None
+        g = self._next(profile, work, min(max(want, lo), hi))
+        chosen = None
+        for attempt in range(self.TRIES[held]):
+            if attempt >= self.SEQUENTIAL or g > hi:
+                g = self._next(profile, work, self.rng.randint(lo, hi))
+                if g > hi:
+                    continue
+            span = range(g, g + cells)
+            first = g if first is None else first
+            if busy.isdisjoint(span):
+                chosen = g
+                break
+            if held and fallback is None and hard.isdisjoint(span):
+                fallback = g
+            g = self._next(profile, work, g + 1)
+        if chosen is None:
+            chosen = fallback if held else first
+        if chosen is None:
+            if held:
+                self.overflow += 1
+                return None
+            chosen = self._next(profile, work, want)
+        span = range(chosen, chosen + cells)
+        busy.update(span)
+        if held:
+            hard.update(span)
+        return chosen
 
 
 class Dataset:
@@ -268,6 +414,30 @@ class Dataset:
                 self.rating_count[pro] += 1
             self.req_rating.append(rating)
 
+        # Scheduling, from a random stream of its own (the rows above stay what they were).
+        srng = self.sched_rng = random.Random(seed + 1)
+        self.grid = Grid(TIMEZONE, self.now)
+        weights = [w for _, w, _ in HOURS_PROFILES]
+        split = len(HOURS_PROFILES) - 1  # the week with a lunch break holds jobs of up to 4 hours
+        self.pro_hours = []
+        for i in range(p):
+            profile = srng.choices(range(len(HOURS_PROFILES)), weights=weights)[0]
+            if profile == split and self.services[self.pro_service[i] - 1][2] > 240:
+                profile = 0
+            self.pro_hours.append(profile)
+        # Time off: a few approved professionals are away in the coming weeks, more were in the past.
+        self.time_off: list[tuple[int, float, float, str | None]] = []
+        today = self.now.astimezone(ZoneInfo(TIMEZONE)).date()
+        midnight = datetime.combine(today, datetime.min.time(), tzinfo=ZoneInfo(TIMEZONE)).timestamp()
+        for i in approved:
+            if srng.random() < 0.05:
+                start = midnight + srng.randint(2, HORIZON_DAYS - 6) * 86400
+                self.time_off.append((i, start, start + srng.randint(1, 4) * 86400, srng.choice(TIME_OFF_REASONS)))
+            if srng.random() < 0.08:
+                start = midnight - srng.randint(7, HISTORY_DAYS) * 86400
+                self.time_off.append((i, start, start + srng.randint(1, 7) * 86400, srng.choice(TIME_OFF_REASONS)))
+        self.placed: dict[str, int] = {}
+
     # --- rows, as tuples in the column order of each table ---------------------------------------
 
     SERVICE_COLUMNS = ("id", "name", "name_key", "price", "description", "time_required", "created_at", "updated_at")
@@ -277,7 +447,10 @@ class Dataset:
                    "approval", "approval_changed_at", "rating_sum", "rating_count", "created_at")
     CUSTOMER_COLUMNS = ("id", "user_id", "address", "location", "pin_code")
     REQUEST_COLUMNS = ("id", "service_id", "customer_id", "professional_id", "status", "date_of_request",
+                       "end_time", "held_until", "price", "cancelled_by", "cancellation_fee",
                        "date_of_completion", "remarks", "rating", "review", "created_at", "updated_at")
+    HOURS_COLUMNS = ("professional_id", "weekday", "start_minute", "end_minute")
+    TIME_OFF_COLUMNS = ("id", "professional_id", "start_at", "end_at", "reason", "created_at")
 
     def _when(self, ts: float) -> datetime:
         return datetime.fromtimestamp(int(ts), UTC)
@@ -336,26 +509,72 @@ class Dataset:
             yield (i + 1, self.customer_user_id(i, first_user),
                    f"{rng.randint(1, 400)}, {rng.choice(STREETS)}, {area}", f"{area}, {city}", pin)
 
+    def hours_table(self) -> Iterator[tuple]:
+        for i in range(self.sizes.professionals):
+            for day, a, b in HOURS_PROFILES[self.pro_hours[i]][2]:
+                yield (i + 1, day, a, b)
+
+    def time_off_table(self) -> Iterator[tuple]:
+        for k, (pro, start, end, reason) in enumerate(self.time_off):
+            made = self._when(min(start, self.now.timestamp()) - 3 * 86400)
+            yield (k + 1, pro + 1, self._when(start), self._when(end), reason, made)
+
+    def _window(self, status: str, created_ts: float, minutes: int) -> tuple[float, float, float]:
+        """(wanted start, earliest, latest) of a booking, as timestamps."""
+        rng, now = self.rng, self.now.timestamp()
+        if status in OPEN_STATUSES:
+            # Booked up to the horizon ahead: recent open requests hold future time, stale ones past time.
+            want = min(created_ts + rng.uniform(2 * 3600, HORIZON_DAYS * 86400), now + (HORIZON_DAYS - 1) * 86400)
+            if want > now + 3 * 3600:
+                return want, max(now + 3 * 3600, want - 2 * 86400), now + (HORIZON_DAYS - 0.5) * 86400
+            return want, want - 5 * 86400, min(want + 5 * 86400, now - 3600)
+        want = created_ts + rng.uniform(2, 240) * 3600
+        if status == "closed":  # done and over
+            latest = now - minutes * 60 - 3 * 3600
+            want = min(want, latest)
+            return want, want - 7 * 86400, latest
+        return want, created_ts + 3600, created_ts + HORIZON_DAYS * 86400
+
     def request_table(self) -> Iterator[tuple]:
-        rng = self.rng
+        rng, grid = self.rng, self.grid
         now = self.now.timestamp()
         minutes = [m for _, _, m, _ in self.services]
+        prices = [Decimal(price).quantize(Decimal("0.01")) for _, price, _, _ in self.services]
+        placer = Placer(grid, self.sched_rng, [week for _, _, week in HOURS_PROFILES])
+        for pro, start, end, _reason in self.time_off:
+            placer.block(pro, start, end)
+        by_weights = list(CANCELLED_BY_WEIGHTS)
+        by_cum = _cumulative(CANCELLED_BY_WEIGHTS.values())
+        placed: dict[str, int] = {}
         for k in range(self.sizes.requests):
             status = self.req_status[k]
             created_ts = self.req_created[k]
             pro = self.req_pro[k]
             service = self.pro_service[pro]
-            when_ts = created_ts + rng.uniform(2, 240) * 3600
+            length = minutes[service - 1]
+            want, lo, hi = self._window(status, created_ts, length)
+            held = status in OPEN_STATUSES
+            g = placer.place(pro, self.pro_hours[pro], length, grid.floor(want), grid.ceil(lo), grid.floor(hi), held)
+            cancelled_by = fee = None
+            if g is None:  # no free time near its date: the system cancelled it, as the migration does
+                status, held, cancelled_by = "cancelled", False, "system"
+                g = placer.place(pro, self.pro_hours[pro], length, grid.floor(want), grid.ceil(lo), grid.floor(hi),
+                                 False)
+            placed[status] = placed.get(status, 0) + 1
+            when_ts = grid.ts(g)
+            end_ts = when_ts + length * 60
             done = None
             updated_ts = created_ts
             if status == "closed":
-                when_ts = min(when_ts, now - 7200)
-                done_ts = max(when_ts, created_ts) + minutes[service - 1] * 60 + rng.uniform(0, 4) * 3600
-                done_ts = min(done_ts, now - 60)
+                done_ts = min(end_ts + rng.uniform(0, 4) * 3600, now - 60)
                 done = self._when(done_ts)
                 updated_ts = done_ts
             elif status in ("cancelled", "rejected"):
                 updated_ts = min(now - 60, created_ts + rng.uniform(0.5, 48) * 3600)
+                if status == "cancelled" and cancelled_by is None:
+                    cancelled_by = by_weights[_pick(rng, by_cum)]
+                    if cancelled_by == "customer" and rng.random() < 0.1:  # late: the fee, 20% of the price
+                        fee = (prices[service - 1] * Decimal("0.2")).quantize(Decimal("0.01"))
             elif status == "assigned":
                 updated_ts = min(now - 60, created_ts + rng.uniform(0.5, 24) * 3600)
             rating = self.req_rating[k]
@@ -363,8 +582,11 @@ class Dataset:
             if rating is not None and rng.random() < 0.45:
                 review = rng.choice(REVIEWS[rating])
             remarks = rng.choice(REMARKS) if rng.random() < 0.3 else None
-            yield (k + 1, service, self.req_customer[k] + 1, pro + 1, status, self._when(when_ts), done,
-                   remarks, rating, review, self._when(created_ts), self._when(max(updated_ts, created_ts)))
+            yield (k + 1, service, self.req_customer[k] + 1, pro + 1, status, self._when(when_ts),
+                   self._when(end_ts), self._when(end_ts + BUFFER_MINUTES * 60), prices[service - 1], cancelled_by,
+                   fee, done, remarks, rating, review, self._when(created_ts),
+                   self._when(max(updated_ts, created_ts)))
+        self.placed = {**placed, "held_cancelled_for_lack_of_time": placer.overflow}
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -436,6 +658,8 @@ def generate(database_url: str, data: str | Dataset = "tiny", *, log: Callable[[
             ("user_roles", Dataset.ROLE_COLUMNS, data.role_table(first_user, roles)),
             ("professionals", Dataset.PRO_COLUMNS, data.pro_table(first_user)),
             ("customers", Dataset.CUSTOMER_COLUMNS, data.customer_table(first_user)),
+            ("working_hours", Dataset.HOURS_COLUMNS, data.hours_table()),
+            ("time_off", Dataset.TIME_OFF_COLUMNS, data.time_off_table()),
         ]
         if dialect == "postgresql":
             counts = _fill_postgres(s, tables, data, log, timings)
@@ -455,8 +679,9 @@ def generate(database_url: str, data: str | Dataset = "tiny", *, log: Callable[[
         db.session.remove()
         db.engine.dispose()
     timings["total"] = time.perf_counter() - t0
-    log(f"  filled {dialect} in {timings['total']:.1f} s")
-    return {"sizes": asdict(data.sizes), "dialect": dialect, "counts": counts,
+    log(f"  filled {dialect} in {timings['total']:.1f} s; bookings placed: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(data.placed.items())))
+    return {"sizes": asdict(data.sizes), "dialect": dialect, "counts": counts, "placed": data.placed,
             "seconds": {k: round(v, 2) for k, v in timings.items()}}
 
 
@@ -492,7 +717,7 @@ def _fill_postgres(s, tables, data: Dataset, log, timings: dict) -> dict[str, in
         for _, definition in indexes:
             cur.execute(definition)
         timings["indexes"] = time.perf_counter() - t
-        for table in ("users", "services", "professionals", "customers", "service_requests"):
+        for table in ("users", "services", "professionals", "customers", "service_requests", "time_off"):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed table names
                 f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)"
@@ -547,6 +772,7 @@ def check(database_url: str) -> dict:
                 "WHERE c.id IS NULL OR p.id IS NULL OR s.id IS NULL OR p.service_id <> r.service_id"
             ),
         }
+        result.update(scheduling_checks(db.session))
         kept = dict(db.session.execute(text("SELECT status, sum(n) FROM request_status_counts GROUP BY status")).all())
         statuses = set(kept) | set(result["statuses"])
         result["status_count_mismatches"] = sum(
@@ -556,3 +782,42 @@ def check(database_url: str) -> dict:
         db.engine.dispose()
     return result
 
+
+
+# Held bookings (one professional's, in order of start) that begin before an earlier one's hold ends.
+# One sort of the held rows, on PostgreSQL and SQLite alike; the benchmarks use it after racing too.
+HELD_OVERLAPS_SQL = (
+    "SELECT count(*) FROM (SELECT date_of_request, max(held_until) OVER (PARTITION BY professional_id "
+    "ORDER BY date_of_request, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_until "
+    "FROM service_requests WHERE status IN ('requested', 'assigned'){where}) held "
+    "WHERE date_of_request < earlier_until"
+)
+
+
+def held_overlaps_sql(professional_id: int | None = None) -> str:
+    """The count of overlapping held bookings: everyone's, or one professional's (bind :professional_id)."""
+    return HELD_OVERLAPS_SQL.format(where=" AND professional_id = :professional_id" if professional_id else "")
+
+
+def scheduling_checks(s) -> dict:
+    """Working hours, time off and holds: every professional has a week, no two holds of one overlap."""
+    from sqlalchemy import bindparam, text
+
+    from household.models.base import UTCDateTime
+
+    def one(sql: str) -> int:
+        stmt = text(sql)
+        if ":now" in sql:  # stored in UTC, without an offset on SQLite: bound as the app binds it
+            stmt = stmt.bindparams(bindparam("now", type_=UTCDateTime()))
+        return s.execute(stmt, {"now": datetime.now(UTC)} if ":now" in sql else {}).scalar_one()
+
+    return {
+        "professionals_without_hours": one(
+            "SELECT count(*) FROM professionals p WHERE NOT EXISTS "
+            "(SELECT 1 FROM working_hours w WHERE w.professional_id = p.id)"),
+        "time_off": one("SELECT count(*) FROM time_off"),
+        "time_off_ahead": one("SELECT count(*) FROM time_off WHERE end_at > :now"),
+        "held_ahead": one("SELECT count(*) FROM service_requests WHERE status IN ('requested', 'assigned') "
+                          "AND held_until > :now"),
+        "held_overlaps": one(held_overlaps_sql()),
+    }

@@ -7,6 +7,8 @@
    drifts by 20% within a run. An endpoint that can be asked again is measured in `rounds` such pairs
    of half the duration and the round with the median ratio is kept, because a 10 s window now and
    then runs at half speed, which one pair alone cannot tell from a slow endpoint.
+   The scheduling rows (free slots, next free times, bookings and the booking race) are built by
+   bench/scheduling.py, whose docstring says how each is measured.
 2. SQL without the cache. The statements the app really sends for an endpoint are recorded while the
    app serves it through its test client with household.cache.cached replaced, in this process only,
    by "always compute"; each is then explained (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS); SQLite:
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,7 +25,6 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import common
@@ -41,6 +43,25 @@ class Endpoint:
     expect: int = 200
     connections: int | None = None  # None: the run's
     repeatable: bool = True  # False: each request asked once (uncached), so measured in one piece
+    group: str | None = None  # another name --only knows it by ("scheduling")
+    server: str = "app"  # or "uncached": bench.uncached_app, the app with every cache read a miss
+    accept: tuple[int, ...] = ()  # answers expected besides `expect` (the race's 409)
+    count_statuses: bool = False  # wrk.lua counts every status (in the result's "statuses")
+    preflight_line: str | None = None  # the request sent by hand first, when the rotation's must stay unsent
+    chunks: list[list[str]] | None = None  # a rotation of its own for each run of wrk (bookings: a slot once)
+    before_round: Callable[[], object] | None = None  # after the warm-up, before each measured run
+    after_round: Callable[[dict], dict] | None = None  # after each measured run: what it adds to the run's result
+
+    def run_lines(self) -> list[str] | None:
+        """The rotation of the next run of wrk."""
+        if self.chunks is not None:
+            if not self.chunks:
+                raise RuntimeError(f"{self.name}: no rotation left for another run")
+            return self.chunks.pop(0)
+        return self.lines or None
+
+    def selected(self, only: set[str]) -> bool:
+        return not only or self.name in only or self.path.split("?")[0] in only or self.group in only
 
 
 @dataclass
@@ -83,11 +104,8 @@ def pick(url: str, n_customers: int = 8) -> Picks:
 
 
 def endpoints(picks: Picks, customer_tokens: list[str], admin_token: str, only: set[str]) -> list[Endpoint]:
-    """The measured endpoints, in order (the write last: it invalidates the lists)."""
+    """The measured endpoints but the scheduling ones (bench.scheduling.endpoints, measured after these)."""
     cust = [f"GET\t{{path}}\t{t}\t-" for t in customer_tokens]
-    when = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
-    book = json.dumps({"service_id": picks.book_service, "professional_id": picks.book_professional,
-                       "date_of_request": when, "remarks": "bench booking"}, separators=(",", ":"))
     search = f"/api/services?q={picks.search_q}&pin_code={picks.search_pin}"
     deep = "/api/service-requests?status=closed&page=500"
     out = [
@@ -122,15 +140,13 @@ def endpoints(picks: Picks, customer_tokens: list[str], admin_token: str, only: 
                          connections=1, repeatable=False),
                 Endpoint("services search, uncached", "GET", search, searches(range(10, 60, 2)), warm,
                          repeatable=False)]
-    out.append(Endpoint("book a service (POST)", "POST", "/api/service-requests",
-                        [f"POST\t/api/service-requests\t{t}\t{book}" for t in customer_tokens], expect=201))
-    return [e for e in out if not only or e.name in only or e.path.split("?")[0] in only]
+    return [e for e in out if e.selected(only)]
 
 
 def preflight(server: Server, endpoint: Endpoint) -> dict:
     """One request by hand: the right status and a JSON body, so that wrk measures answers, not errors."""
-    line = (endpoint.lines or [f"{endpoint.method}\t{endpoint.path}\t-\t-"])[0]
-    status, raw = common.send(server, line, {endpoint.expect})
+    line = endpoint.preflight_line or (endpoint.lines or [f"{endpoint.method}\t{endpoint.path}\t-\t-"])[0]
+    status, raw = common.send(server, line, {endpoint.expect, *endpoint.accept})
     doc = json.loads(raw)
     return {"status": status, "items": len(doc) if isinstance(doc, list) else 1, "bytes": len(raw)}
 
@@ -151,20 +167,33 @@ class Measurements:
         threads = min(s.threads, connections)
         if warmup >= 1:
             common.wrk(server.base + endpoint.path, self.workdir, endpoint.name, threads=threads,
-                       connections=connections, seconds=warmup, lines=endpoint.warmup_lines or endpoint.lines or None)
+                       connections=connections, seconds=warmup, lines=endpoint.warmup_lines or endpoint.run_lines(),
+                       count_statuses=endpoint.count_statuses)
+        if endpoint.before_round:
+            endpoint.before_round()
         common.settle(self.url)
         load_before = os.getloadavg()[0]
         cpu_before = server.cpu_seconds()
-        result = common.summarise(common.wrk(server.base + endpoint.path, self.workdir, endpoint.name,
-                                             threads=threads, connections=connections, seconds=seconds,
-                                             lines=endpoint.lines or None))
+        raw = common.wrk(server.base + endpoint.path, self.workdir, endpoint.name, threads=threads,
+                         connections=connections, seconds=seconds, lines=endpoint.run_lines(),
+                         count_statuses=endpoint.count_statuses)
+        result = common.summarise(raw)
         result["server_cpu_ms"] = common.cpu_ms_per_request(server.cpu_seconds() - cpu_before, result["requests"])
         result["loadavg_1m_before"] = round(load_before, 2)
+        result["connections"] = connections
+        if endpoint.count_statuses:
+            result["statuses"] = raw.get("statuses", {})
+            result["unexpected_samples"] = raw.get("bad", [])
+            expected = {str(endpoint.expect), *map(str, endpoint.accept)}
+            result["unexpected"] = sum(n for code, n in result["statuses"].items() if code not in expected)
         self.log(f"  {endpoint.name:<38} {result['rps']:>8.0f} req/s  p50 {common.fmt_ms(result['p50_ms'])}  "
                  f"p95 {common.fmt_ms(result['p95_ms'])}  p99 {common.fmt_ms(result['p99_ms'])} ms  errors "
                  f"{result['non2xx']}/{result['socket_errors']}  cpu {result['server_cpu_ms'] or 0:.2f} ms/req  "
                  f"(load {load_before:.1f} before)")
-        common.settle(self.url)
+        common.settle(self.url)  # what wrk left in flight is answered before anything is checked
+        if endpoint.after_round:
+            result.update(endpoint.after_round(result))
+            common.settle(self.url)
         return result
 
     def paired(self, server: Server, endpoint: Endpoint) -> dict:
@@ -177,8 +206,10 @@ class Measurements:
             around = adjacent(self.bare_runs[-2], self.bare_runs[-1])
             rounds.append({**measured, "bare_adjacent": around, "ratio": ratios(measured, around)})
         kept = sorted(rounds, key=lambda r: r["ratio"]["rps"] or 0.0)[(len(rounds) - 1) // 2]
+        extra = ("statuses", "unexpected", "race")
         return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"], "p99_ms": r["p99_ms"],
-                                    "server_cpu_ms": r["server_cpu_ms"]} for r in rounds]}
+                                    "server_cpu_ms": r["server_cpu_ms"], **{k: r[k] for k in extra if k in r}}
+                                   for r in rounds]}
 
 
 def adjacent(before: dict, after: dict) -> dict:
@@ -198,6 +229,8 @@ def ratios(measured: dict, bare: dict) -> dict:
 def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Callable = print,
         workdir: Path | None = None) -> dict:
     """The bare app, the app's endpoints, then the SQL plans; everything measured."""
+    from bench import scheduling
+
     common.need_wrk()
     result: dict = {"settings": {
         "connections": settings.connections, "wrk_threads": settings.threads, "duration_s": settings.duration,
@@ -208,24 +241,36 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
     log(f"Bare Flask app (gunicorn --config gunicorn.conf.py bench.bare_app:app), {settings.connections} "
         f"connections; each endpoint in {settings.rounds} rounds of {settings.duration / 2:.0f} s, each followed by "
         f"the bare app for as long")
-    with common.scratch(workdir) as wd, Server("bench.bare_app:app", env, wd / "bare.log", "/") as bare:
+    with common.scratch(workdir) as wd, Server("bench.bare_app:app", env, wd / "bare.log", "/") as bare, \
+            contextlib.ExitStack() as later:
         measuring = Measurements(url, settings, bare, wd, log)
         result["bare"] = measuring.bare_runs[0]
         common.flush_redis(settings.redis_url)
         picks = pick(url, settings.customers)
+        sched = scheduling.pick(url)
         result["picks"] = {
             "customers": picks.customers, "customer_request_counts": picks.customer_request_counts,
             "search": {"q": picks.search_q, "pin_code": picks.search_pin}, "package_service": picks.package_service,
-            "book": {"service_id": picks.book_service, "professional_id": picks.book_professional}}
+            "scheduling": sched.summary()}
         log("App (gunicorn --config gunicorn.conf.py wsgi:app, APP_ENV=production)")
         rows = result["endpoints"] = []
         with Server("wsgi:app", env, wd / "app.log", "/api/health") as app:
+            servers = {"app": app}
             tokens = [common.login(app.base, email) for email in picks.customers]
             admin = common.login(app.base, ADMIN_EMAIL)
-            for endpoint in endpoints(picks, tokens, admin, only):
-                check = preflight(app, endpoint)
+            todo = endpoints(picks, tokens, admin, only)
+            if scheduling.wanted(only):
+                todo += [e for e in scheduling.endpoints(url, app.base, sched, tokens, settings, log)
+                         if e.selected(only)]
+            for endpoint in todo:
+                if endpoint.server not in servers:
+                    log("App with every cache read a miss (gunicorn --config gunicorn.conf.py bench.uncached_app:app)")
+                    servers[endpoint.server] = later.enter_context(
+                        Server(f"bench.{endpoint.server}_app:app", env, wd / f"{endpoint.server}.log", "/api/health"))
+                server = servers[endpoint.server]
+                check = preflight(server, endpoint)
                 rows.append({"name": endpoint.name, "method": endpoint.method, "path": endpoint.path,
-                             "response": check, **measuring.paired(app, endpoint)})
+                             "response": check, **measuring.paired(server, endpoint)})
                 if endpoint.name == "services":
                     # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the bare app sending
                     # a body of the same size tells how much of the gap is the answer's size.
@@ -234,21 +279,28 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
                     rows[-1]["ratio_same_size"] = ratios(rows[-1], result["bare_same_size"])
             result["server_log_tail"] = app.tail()[-1500:]
         result["bare_runs_rps"] = [r["rps"] for r in measuring.bare_runs]
+    result["held_overlaps_after"] = scheduling.held_overlaps(url)
+    log(f"Held bookings overlapping another of the same professional, whole database: {result['held_overlaps_after']}")
     log(f"SQL without the cache (median of {settings.sql_repeats})")
-    result["sql"] = analyse_sql(url, picks, settings.redis_url, settings.sql_repeats, log)
+    result["sql"] = analyse_sql(url, picks, settings.redis_url, settings.sql_repeats, log,
+                                extra=scheduling.sql_cases(url, sched, settings.sql_repeats))
     return result
 
 
 # --- SQL without the cache ----------------------------------------------------------------------
 
 
-def analyse_sql(url: str, picks: Picks, redis_url: str, repeats: int, log: Callable) -> list[dict]:
+def analyse_sql(url: str, picks: Picks, redis_url: str, repeats: int, log: Callable,
+                extra: list[dict] = ()) -> list[dict]:
     """Record the SQL the app sends for each list with the response cache bypassed, explain it and time it.
 
-    The caller's identity still comes from Redis, as on the production hot path.
+    The caller's identity still comes from Redis, as on the production hot path. `extra` cases
+    (bench.scheduling.sql_cases) may POST: one body per request (a different free slot each), and
+    the bookings made are cancelled afterwards.
     """
     from sqlalchemy import event
 
+    from bench.scheduling import statement_role
     from household import cache
     from household.extensions import db
 
@@ -256,49 +308,71 @@ def analyse_sql(url: str, picks: Picks, redis_url: str, repeats: int, log: Calla
                           RATELIMIT_STORAGE_URI="memory://", CACHE_KEY_PREFIX="hs-bench-sql:", TESTING=True)
     client = app.test_client(use_cookies=False)  # bearer tokens only, like an API client
     cases = [
-        ("admin closed page 500", "/api/service-requests?status=closed&page=500&per_page=100", ADMIN_EMAIL),
-        ("customer requests", "/api/service-requests", picks.customers[0]),
-        ("customer history", "/api/service-history", picks.customers[0]),
-        ("services search", f"/api/services?q={picks.search_q}&pin_code={picks.search_pin}", None),
-        ("service packages", f"/api/service-packages/{picks.package_service}", None),
+        {"name": "admin closed page 500", "path": "/api/service-requests?status=closed&page=500&per_page=100",
+         "email": ADMIN_EMAIL},
+        {"name": "customer requests", "path": "/api/service-requests", "email": picks.customers[0]},
+        {"name": "customer history", "path": "/api/service-history", "email": picks.customers[0]},
+        {"name": "services search", "path": f"/api/services?q={picks.search_q}&pin_code={picks.search_pin}"},
+        {"name": "service packages", "path": f"/api/service-packages/{picks.package_service}"},
+        *({**case, "email": case.get("email") or picks.customers[0]} if case.get("bodies") else case
+          for case in extra),
     ]
     with app.app_context():  # only to reach the engine: each request below gets its own context
         engine = db.engine
     original = cache.cached
-    cache.cached = lambda namespaces, key, compute, timeout=60: compute()
+    cache.cached = lambda namespaces, key, compute, *_args, **_kwargs: compute()
     results = []
     try:
-        for name, path, email in cases:
+        for case in cases:
+            name, path, email, bodies = case["name"], case["path"], case.get("email"), case.get("bodies")
             headers = {}
             if email:
                 # a fresh login per case: the identity cached in Redis stays fresh for the whole case,
                 # as it is between the once-a-minute refreshes in production
                 answer = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
                 headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
-            first = client.get(path, headers=headers)  # warms the process
-            if first.status_code != 200:
-                raise RuntimeError(f"{path}: {first.status_code} {first.get_data(as_text=True)[:300]}")
-            recorded: list[tuple[str, object]] = []
+            made: list[int] = []
 
-            def record(conn, cursor, statement, parameters, context, executemany, _rec=recorded):
-                _rec.append((statement, parameters))
+            def ask(k: int, _path=path, _bodies=bodies, _headers=headers, _made=made):
+                if _bodies is None:
+                    return client.get(_path, headers=_headers)
+                answer = client.post(_path, json=_bodies[k], headers=_headers)
+                if answer.status_code == 201:
+                    _made.append(answer.get_json()["id"])
+                return answer
 
-            event.listen(engine, "before_cursor_execute", record)
             try:
-                client.get(path, headers=headers)
+                first = ask(0)  # warms the process
+                expected = 201 if bodies else 200
+                if first.status_code != expected:
+                    raise RuntimeError(f"{path}: {first.status_code} {first.get_data(as_text=True)[:300]}")
+                recorded: list[tuple[str, object]] = []
+
+                def record(conn, cursor, statement, parameters, context, executemany, _rec=recorded):
+                    _rec.append((statement, parameters))
+
+                event.listen(engine, "before_cursor_execute", record)
+                try:
+                    ask(1)
+                finally:
+                    event.remove(engine, "before_cursor_execute", record)
+                timings = []
+                for k in range(repeats):
+                    t = time.perf_counter()
+                    ask(2 + k)
+                    timings.append((time.perf_counter() - t) * 1000)
             finally:
-                event.remove(engine, "before_cursor_execute", record)
-            timings = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                client.get(path, headers=headers)
-                timings.append((time.perf_counter() - t) * 1000)
+                for request_id in made:  # a booking made to be measured frees its slot again
+                    client.patch(f"/api/service-requests/{request_id}", json={"action": "cancel"}, headers=headers)
             statements = [_explain(engine, sql, params, repeats) for sql, params in recorded
                           if sql.lstrip().upper().startswith("SELECT")]
-            case = {"name": name, "path": path, "endpoint_median_ms": round(statistics.median(timings), 2),
+            for st in statements:
+                st["role"] = statement_role(st["sql"])
+            case = {"name": name, "path": path, "method": "POST" if bodies else "GET",
+                    "endpoint_median_ms": round(statistics.median(timings), 2),
                     "sql_median_ms": round(sum(s["median_ms"] for s in statements), 2), "statements": statements,
                     "seq_scans": sorted({t for s in statements for t in s["seq_scans"]})}
-            log(f"  {name:<24} SQL {case['sql_median_ms']:>8.2f} ms  endpoint {case['endpoint_median_ms']:>8.2f} ms"
+            log(f"  {name:<40} SQL {case['sql_median_ms']:>8.2f} ms  endpoint {case['endpoint_median_ms']:>8.2f} ms"
                 + (f"  SEQ SCAN on {', '.join(case['seq_scans'])}" if case["seq_scans"] else ""))
             results.append(case)
     finally:

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT
+from bench.scheduling import SQL_CASES
 
 README = ROOT / "bench" / "README.md"
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 CHART_TARGETS = {"services": 0.7, "customer requests": 0.4, "customer history": 0.4}
+RACE = "booking race, one professional's day (POST)"
 
 
 def num(value: float | None, digits: int) -> str:
@@ -69,10 +71,56 @@ def targets(result: dict) -> list[dict]:
     for name in ("admin closed page 500", "customer requests", "services search", "service packages"):
         if case := sql.get(name):
             add(f"{name}: SQL without cache", "< 30 ms", f"{case['sql_median_ms']:.1f} ms", case["sql_median_ms"] < 30)
-            if case["seq_scans"]:
-                add(f"{name}: plan", "no Seq Scan on service_requests/professionals",
-                    "Seq Scan on " + ", ".join(case["seq_scans"]), False)
+    for name, case in sql.items():
+        if case["seq_scans"]:
+            add(f"{name}: plan", "no Seq Scan on service_requests/professionals",
+                "Seq Scan on " + ", ".join(case["seq_scans"]), False)
+    out += scheduling_targets(result, by_name, add)
     return out
+
+
+def scheduling_targets(result: dict, by_name: dict, add) -> list:
+    """Free slots, next free times, the booking race and the plans of the scheduling queries."""
+    for name, goal in (("professional slots, uncached, 1 connection", 20),
+                       ("service packages, 100 with next_available, uncached, 1 connection", 30)):
+        if row := by_name.get(name):
+            add(f"{name}: HTTP p95", f"< {goal} ms", f"{ms(row['p95_ms'])} ms",
+                row["p95_ms"] is not None and row["p95_ms"] < goal)
+    for name in ("professional slots", "professional slots, uncached",
+                 "service packages, 100 with next_available, uncached"):
+        if (row := by_name.get(name)) and row.get("rps"):
+            add(f"(for reference) {name}, {row.get('connections', 32)} connections: throughput", "none",
+                f"{row['rps']:,.0f} req/s ({num(row['ratio']['rps'], 2)} x bare), p95 {ms(row['p95_ms'])} ms", None)
+    if row := by_name.get(RACE):
+        rounds = [r["race"] for r in row["rounds"] if r.get("race")]
+        unexpected = sum(r["unexpected"] for r in rounds)
+        overlaps = sum(r["overlaps"] for r in rounds)
+        add("booking race: answers other than 201 and 409", "0", f"{unexpected:,} in {len(rounds)} rounds",
+            bool(rounds) and unexpected == 0)
+        add("booking race: overlapping held bookings of the professional, after each round", "0",
+            f"{overlaps} in {len(rounds)} rounds", bool(rounds) and overlaps == 0)
+        add("(for reference) booking race: throughput (201 and 409 answers)", "none",
+            f"{row['rps']:,.0f} req/s ({num(row['ratio']['rps'], 2)} x bare)", None)
+    if "held_overlaps_after" in result:
+        n = result["held_overlaps_after"]
+        add("held bookings overlapping another of the same professional, whole database, after the run", "0",
+            str(n), n == 0)
+    for role, case, st in scheduling_statements(result):
+        add(f"{role}, {case['name']}: plan", "no Seq Scan on service_requests",
+            "Seq Scan on " + ", ".join(st["seq_scans"]) if st["seq_scans"] else "none", not st["seq_scans"])
+    return []
+
+
+def scheduling_statements(result: dict) -> Iterator[tuple[str, dict, dict]]:
+    """(role, case, statement) of the slot and conflict queries recorded, each role once per scheduling case."""
+    for case in result.get("sql", []):
+        if case["name"] not in SQL_CASES:
+            continue
+        seen = set()
+        for st in case["statements"]:
+            if st.get("role") and st["role"] not in seen:
+                seen.add(st["role"])
+                yield st["role"], case, st
 
 
 def _table(head: list[str], align: list[str], rows: list[list[str]]) -> str:
@@ -88,10 +136,40 @@ def load_table(result: dict) -> str:
         rows.append([name, f"{row['rps']:,.0f}", num(r["rps"], 2), f"{ms(row['p50_ms'])} ({num(r['p50'], 1)})",
                      f"{ms(row['p95_ms'])} ({num(r['p95'], 1)})", f"{ms(row['p99_ms'])} ({num(r['p99'], 1)})",
                      f"{num(row.get('server_cpu_ms'), 2)} ({num(r.get('server_cpu'), 1)})",
-                     str(row["non2xx"]), str(row["socket_errors"]), num(row.get("loadavg_1m_before"), 1)])
+                     non2xx(row), str(row["socket_errors"]), num(row.get("loadavg_1m_before"), 1)])
     return _table(["endpoint", "req/s", "x bare", "p50 ms (x bare)", "p95 ms (x bare)", "p99 ms (x bare)",
                    "server CPU ms/req (x bare)", "non-2xx", "socket errors", "load before"],
                   ["---"] + ["---:"] * 9, rows)
+
+
+def non2xx(row: dict) -> str:
+    """wrk's count of answers >= 400; where 409 is an expected answer (the race), the others and the 409s apart."""
+    if "unexpected" not in row:
+        return str(row["non2xx"])
+    return f"{row['unexpected']} (and {row['statuses'].get('409', 0):,} x 409)"
+
+
+def scheduling_section(result: dict) -> str:
+    """The race round by round and the plans of the slot and conflict queries."""
+    by_name = {r["name"]: r for r in result.get("endpoints", [])}
+    out = []
+    if (row := by_name.get(RACE)) and any(r.get("race") for r in row["rounds"]):
+        out += [f"Booking race (`{RACE}`): {row.get('connections', 32)} clients, "
+                "each round on the same free day (the round's bookings cancelled after it):", ""]
+        rows = [[str(k), f"{r['rps']:,.0f}", f"{r['race']['created']:,}", f"{r['race']['held_on_day']:,}",
+                 f"{r['race']['taken_409']:,}", str(r["race"]["unexpected"]), str(r["race"]["overlaps"])]
+                for k, r in enumerate(row["rounds"], 1) if r.get("race")]
+        out += [_table(["round", "req/s", "201", "of which on the raced day", "409", "other answers",
+                        "overlapping held bookings after"], ["---:"] * 7, rows), ""]
+    plans = list(scheduling_statements(result))
+    if plans:
+        out += ["Plans of the scheduling queries (the statements the app sent, bench/results/plans.txt has all):", ""]
+        for role, case, st in plans:
+            # lines cut at 200 characters (a list of 100 ids): plans.txt has them whole
+            plan = "\n".join(line if len(line) <= 200 else line[:200] + " ..." for line in st["plan"].splitlines())
+            out += [f"{role}, {case['name']} (`{case.get('method', 'GET')} {case['path']}`), median "
+                    f"{st['median_ms']:.2f} ms:", "", "```", plan, "```", ""]
+    return "\n".join(out).rstrip()
 
 
 def sql_table(result: dict) -> str:
@@ -183,6 +261,7 @@ def report(result: dict) -> str:
         "",
         sql_table(result),
         "",
+        *([section, ""] if (section := scheduling_section(result)) else []),
         "Targets:",
         "",
         _table(["target", "goal", "measured", "verdict"], ["---"] * 4,
@@ -209,13 +288,13 @@ def write_plans(cases: list[dict], path: Path, dialect: str) -> None:
     out = [f"Plans of the SQL behind the lists, without the cache ({dialect}), "
            f"{datetime.now(UTC).isoformat(timespec='seconds')}", ""]
     for case in cases:
-        out += ["=" * 100, f"{case['name']}: GET {case['path']}",
+        out += ["=" * 100, f"{case['name']}: {case.get('method', 'GET')} {case['path']}",
                 f"endpoint (test client, no cache) median {case['endpoint_median_ms']} ms; "
                 f"its SQL median {case['sql_median_ms']} ms"]
         if case["seq_scans"]:
             out.append(f"!! SEQ SCAN on {', '.join(case['seq_scans'])}")
         for k, st in enumerate(case["statements"], 1):
-            out += ["-" * 100, f"[{k}] median: {st['median_ms']} ms"
+            out += ["-" * 100, f"[{k}] median: {st['median_ms']} ms" + (f"   ({st['role']})" if st.get("role") else "")
                     + (f"   !! SEQ SCAN on {', '.join(st['seq_scans'])}" if st["seq_scans"] else ""),
                     re.sub(r"\s+(FROM|JOIN|WHERE|ORDER BY|LIMIT|GROUP BY)\b", r"\n  \1", " ".join(st["sql"].split())),
                     f"params: {json.dumps(st['params'])}", "", st["plan"]]

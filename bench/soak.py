@@ -3,8 +3,9 @@
 gunicorn is started as for the load benchmark but with worker recycling off (WEB_MAX_REQUESTS=0), so
 a leak cannot hide behind recycled workers. One wrk run (wrk.lua in its soak mode) sends a shuffled
 mix for the whole time: catalogue reads (plain, searched by word and/or PIN code), service packages,
-customers' and professionals' lists, the admin's deep pages, bookings, customers' edits of their open
-requests, and every booking walked through a legal lifecycle. Meanwhile the total RSS and PSS of
+customers' and professionals' lists, the admin's deep pages, bookings (each the professional's first
+free slot), customers' edits of their open requests (remarks, or a move between two free slots), and
+every booking walked through a legal lifecycle. Meanwhile the total RSS and PSS of
 gunicorn's master and workers are sampled from /proc.
 
 Pass: no socket error, no response outside 2xx, the same worker processes from start to end, and
@@ -24,10 +25,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import common
+from bench import common, scheduling
 from bench.common import ADMIN_EMAIL, Server, Settings
 from bench.load import Picks, pick
 
@@ -57,7 +58,7 @@ def bookable(url: str, n: int = 8) -> list[Pro]:
 
 
 def rotation(picks: Picks, customers: list[str], admin: str, pros: list[Pro], pro_tokens: list[str],
-             edit_ids: list[int], when: datetime) -> list[tuple[str, str]]:
+             edit_ids: list[int], moves: dict[int, tuple[datetime, datetime]]) -> list[tuple[str, str]]:
     """(kind, line) pairs in wrk.lua's format, shuffled (reproducibly) so that each wrk thread gets the mix."""
     out: list[tuple[str, str]] = []
 
@@ -82,13 +83,14 @@ def rotation(picks: Picks, customers: list[str], admin: str, pros: list[Pro], pr
         add("GET /api/service-requests/<id> (customer)", "GET", f"/api/service-requests/{edit_ids[k]}", token)
         if k % 2 == 0:  # half the customers book and edit in each round of the rotation
             pro = pros[k % len(pros)]
+            # No time: the professional's first free slot (a fixed time would be taken after the first).
             add("POST /api/service-requests (booking, then its lifecycle)", "POST", "/api/service-requests", token,
-                {"service_id": pro.service_id, "professional_id": pro.id,
-                 "date_of_request": (when + timedelta(hours=k)).isoformat(), "remarks": CHAIN})
+                {"service_id": pro.service_id, "professional_id": pro.id, "remarks": CHAIN})
             add(edit, "PATCH", f"/api/service-requests/{edit_ids[k]}", token, {"remarks": f"{EDITED} {k}"})
-        else:
-            add(edit, "PATCH", f"/api/service-requests/{edit_ids[k]}", token,
-                {"date_of_request": (when + timedelta(days=1, hours=k)).isoformat()})
+        else:  # the other half move their request between two free slots of a professional nobody else books
+            for when in moves[k]:
+                add(edit, "PATCH", f"/api/service-requests/{edit_ids[k]}", token,
+                    {"date_of_request": when.isoformat()})
     for token in pro_tokens[:4]:
         add("GET /api/service-requests (professional)", "GET", "/api/service-requests?status=requested", token)
     last = picks.closed_pages
@@ -210,19 +212,26 @@ def run(url: str, settings: Settings, seconds: float = 300.0, *, warmup: float |
             customers = [common.login(server.base, email) for email in picks.customers]
             admin = common.login(server.base, ADMIN_EMAIL)
             pro_tokens = [common.login(server.base, p.email) for p in pros]
-            when = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
-            edit_ids, customer_ids = [], []
+            # Free slots (two days ahead and on) that can all be booked: one request per customer, edited
+            # during the run, and for half of them a second slot to move it to and back.
+            free = scheduling.bookable_slots(url, sorted({p.id for p in pros}), first_day=2, days=14)
+            edit_ids, customer_ids, moves = [], [], {}
             for k, token in enumerate(customers):  # one open request per customer, edited during the run
                 pro = pros[k % len(pros)]
+                if len(free[pro.id]) < 2:
+                    raise RuntimeError(f"professional {pro.id} has too few free slots for the soak")
+                (first, _), (second, _) = free[pro.id].pop(0), free[pro.id].pop(0)
+                if k % 2:
+                    moves[k] = (second, first)
                 status, body = common.http(server.base, "POST", "/api/service-requests", token,
                                            {"service_id": pro.service_id, "professional_id": pro.id,
-                                            "date_of_request": when.isoformat(), "remarks": EDITED})
+                                            "date_of_request": first.isoformat(), "remarks": EDITED})
                 if status != 201:
                     raise RuntimeError(f"booking the request to edit failed: {status} {body[:300]!r}")
                 doc = json.loads(body)
                 edit_ids.append(doc["id"])
                 customer_ids.append(doc["customer_id"])
-            mix = rotation(picks, customers, admin, pros, pro_tokens, edit_ids, when)
+            mix = rotation(picks, customers, admin, pros, pro_tokens, edit_ids, moves)
             lines = [line for _, line in mix]
             for line in dict.fromkeys(lines):  # every distinct request once by hand: all must succeed
                 common.send(server, line, set(range(200, 300)))

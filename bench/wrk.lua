@@ -10,11 +10,14 @@
 --   It turns on response(): every status is counted (wrk's own count only sees >= 400) and the
 --   rotation's bookings (remarks "soak-chain") are walked through a legal lifecycle by the thread that
 --   got the answer, each step sent only after the previous one succeeded:
---     id % 4 == 0: accept (professional), then close with a rating (customer)
+--     id % 4 == 0: accept, then withdraw with a reason (professional; a booking cannot be completed or
+--                  closed before its start, and the soak's all start hours ahead)
 --     id % 4 == 1: accept (professional), then cancel (customer, PATCH /api/service-requests with the id)
 --     id % 4 == 2: reject (professional)
 --     id % 4 == 3: cancel (customer)
 --   The load benchmark leaves response() undefined: wrk would otherwise parse every body for Lua.
+-- WRK_COUNT_STATUSES=1 (the booking race): every status is counted as in the soak, without the
+--   lifecycle (a 409 is an expected answer there, which wrk's own count cannot tell from an error).
 --
 -- done() prints one line: WRK_JSON {...}: the count, the duration, the socket errors (connect, read,
 -- write, timeout), wrk's "status" count (responses >= 400) and latency percentiles in us; for the
@@ -24,6 +27,7 @@
 
 local requests_file = os.getenv("WRK_REQUESTS")
 local tokens_file = os.getenv("WRK_TOKENS")
+local count_statuses = tokens_file or os.getenv("WRK_COUNT_STATUSES") == "1"
 local nthreads = tonumber(os.getenv("WRK_THREADS") or "1")
 local threads = {}
 local next_id = 0
@@ -115,7 +119,7 @@ local function next_step(body)
     end
   elseif state == "assigned" then
     if branch == 0 then
-      enqueue("PATCH", path, customer, '{"action":"close","rating":' .. (id % 5 + 1) .. ',"review":"soak"}')
+      enqueue("PATCH", path, professional, '{"action":"withdraw","reason":"soak"}')
     else
       enqueue("PATCH", "/api/service-requests", customer, '{"id":' .. id .. ',"action":"cancel"}')
     end
@@ -150,6 +154,15 @@ if tokens_file then
   end
 elseif requests_file then
   request = rotate
+end
+
+if count_statuses and not tokens_file then
+  response = function(status, headers, body)
+    bump(statuses, tostring(status))
+    if (status < 200 or status > 299) and status ~= 409 and #bad < 5 then
+      bad[#bad + 1] = status .. " " .. (body or ""):sub(1, 200)
+    end
+  end
 end
 
 local function json_string(s)
@@ -205,5 +218,5 @@ function done(summary, latency, requests)
     '"mean_us": %.1f%s}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
-    latency.max, latency.mean, tokens_file and soak_fields() or ""))
+    latency.max, latency.mean, count_statuses and soak_fields() or ""))
 end

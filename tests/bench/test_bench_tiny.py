@@ -110,3 +110,107 @@ def test_readme_shows_the_last_results():
     assert report.targets(result) == result["targets"]
     readme = report.README.read_text(encoding="utf-8")
     assert f"{report.MARK_START}\n{report.report(result)}\n{report.MARK_END}" in readme
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+def _bookings(url: str) -> tuple[list, dict, dict]:
+    """Every request with its service's minutes and price, each professional's week and time off."""
+    from datetime import UTC, datetime
+
+    def instant(value):
+        value = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    requests = [(r[0], r[1], r[2], *map(instant, r[3:6]), r[6], r[7], r[8], r[9], r[10]) for r in common.rows(
+        url, "SELECT r.id, r.professional_id, r.status, r.date_of_request, r.end_time, r.held_until, r.price, "
+             "r.cancelled_by, s.time_required, s.price, r.cancellation_fee "
+             "FROM service_requests r JOIN services s ON s.id = r.service_id ORDER BY r.id")]
+    weeks: dict = {}
+    for pid, day, a, b in common.rows(url, "SELECT professional_id, weekday, start_minute, end_minute FROM working_hours"):
+        weeks.setdefault(pid, []).append((day, a, b))
+    off: dict = {}
+    for pid, a, b in common.rows(url, "SELECT professional_id, start_at, end_at FROM time_off"):
+        off.setdefault(pid, []).append((instant(a), instant(b)))
+    return requests, weeks, off
+
+
+def test_tiny_bookings_fit_the_schedule(tiny_db):
+    """On the grid, inside working hours, end and hold as the app computes them; held ones apart and clear of time off."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from household.domain import slots
+
+    tz = ZoneInfo(gen.TIMEZONE)
+    requests, weeks, off = _bookings(tiny_db)
+    assert len(weeks) == gen.PRESETS["tiny"].professionals  # every professional has a week
+    held: dict = {}
+    for rid, pid, status, start, end, until, price, by, minutes, service_price, fee in requests:
+        local = start.astimezone(tz)
+        assert local.second == 0 and (local.hour * 60 + local.minute) % gen.STEP_MINUTES == 0, rid
+        assert end - start == timedelta(minutes=minutes) and until - end == timedelta(minutes=gen.BUFFER_MINUTES), rid
+        stretches = slots.working_stretches(weeks[pid], local.date() - timedelta(days=1), local.date(), tz)
+        assert any(a <= start and end <= b for a, b in stretches), (rid, local, weeks[pid])
+        assert price == service_price
+        assert (by is not None) == (status == "cancelled") and (fee is None or by == "customer"), rid
+        if status in gen.OPEN_STATUSES:
+            held.setdefault(pid, []).append((start, until))
+            assert not any(a < end and start < b for a, b in off.get(pid, [])), rid
+    for intervals in held.values():
+        intervals.sort()
+        assert all(b[0] >= a[1] for a, b in zip(intervals, intervals[1:], strict=False)), intervals
+    found = gen.check(tiny_db)
+    assert found["held_overlaps"] == 0 and found["professionals_without_hours"] == 0
+    assert found["held_ahead"] > 0 and found["time_off"] > 0
+
+
+def test_crowded_calendars_never_double_book():
+    """Far more requests than time (as in the job benchmark): held bookings still never overlap."""
+    data = gen.Dataset(gen.Sizes(services=3, professionals=4, customers=40, requests=4000), seed=3)
+    held: dict = {}
+    for row in data.request_table():
+        status, pid, start, until = row[4], row[3], row[5], row[7]
+        if status in gen.OPEN_STATUSES:
+            held.setdefault(pid, []).append((start, until))
+    assert data.placed["held_cancelled_for_lack_of_time"] > 0  # crowded indeed: some had to give way
+    for intervals in held.values():
+        intervals.sort()
+        assert all(b[0] >= a[1] for a, b in zip(intervals, intervals[1:], strict=False))
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
+def test_tiny_scheduling_run(tiny_db, tmp_path):
+    """Free slots, next free times, bookings and the race: answered, measured, no double booking, plans explained."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from bench import scheduling
+
+    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
+                               rounds=1, sql_repeats=2,
+                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    result = load.run(tiny_db, settings, only={"scheduling"}, log=lambda _m: None, workdir=tmp_path)
+    rows = {r["name"]: r for r in result["endpoints"]}
+    assert list(rows) == list(scheduling.NAMES)
+    for name, row in rows.items():
+        assert row["rps"] > 0 and row["socket_errors"] == 0, row
+        if name != report.RACE:
+            assert row["non2xx"] == 0, row
+    race = rows[report.RACE]
+    assert race["unexpected"] == 0 and race["statuses"].get("201", 0) > 0, race["statuses"]
+    assert [r["race"]["overlaps"] for r in race["rounds"]] == [0]
+    assert race["rounds"][0]["race"]["held_after"] > 0
+    still = common.rows(tiny_db, "SELECT count(*) FROM service_requests WHERE remarks = :race "
+                                 "AND status IN ('requested', 'assigned')", race=scheduling.RACE)[0][0]
+    assert still == 0  # each round's bookings cancelled after it
+    assert result["held_overlaps_after"] == 0
+    roles = {(case, role) for role, case, st in
+             ((r, c["name"], s) for r, c, s in report.scheduling_statements(result)) if not st["seq_scans"]}
+    assert ("professional slots", "slot query (held_query)") in roles
+    assert ("book a slot (POST)", "conflict query (ensure_no_overlap)") in roles
+    text = report.report({**result, "when": "now", "preset": "tiny", "seconds": 1, "dataset": gen.check(tiny_db),
+                          "machine": {}, "targets": report.targets(result)})
+    assert "Booking race" in text and "conflict query (ensure_no_overlap)" in text
