@@ -81,6 +81,24 @@ class PackageSchema(ma.Schema):
         return round(row["rating_sum"] / count, 2) if count else None
 
 
+def _package(row, next_available) -> dict:
+    """One professional of a package list as PackageSchema describes it (built directly: a page is 100)."""
+    count = row["reviews_count"]
+    return {
+        "professional_id": row["professional_id"],
+        "user_id": row["user_id"],
+        "name": row["name"],
+        "service_id": row["service_id"],
+        "experience_years": row["experience_years"],
+        "description": row["description"],
+        "location": row["location"],
+        "pin_code": row["pin_code"],
+        "rating": round(row["rating_sum"] / count, 2) if count else None,
+        "reviews_count": count,
+        "next_available": next_available.isoformat() if next_available is not None else None,
+    }
+
+
 @blp.route("/services")
 class Services(MethodView):
     @blp.arguments(ServiceListArgs(), location="query")
@@ -157,12 +175,9 @@ class ServicePackages(MethodView):
             service = catalogue.live_service(db.session, service_id)
             stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
             rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
-            rows = [dict(row) for row in rows]
             durations = {row["professional_id"]: service.time_required for row in rows}
             nexts = scheduling.next_available(db.session, durations)
-            for row in rows:
-                row["next_available"] = nexts[row["professional_id"]]
-            return PackageSchema(many=True).dump(rows), total
+            return [_package(row, nexts[row["professional_id"]]) for row in rows], total
 
         # Next free times move with bookings and hours (the service's schedule namespace) and with
         # the clock (the time bucket in the key).

@@ -83,20 +83,36 @@ def working_stretches(
     weekly: Iterable[tuple[int, int, int]], first: date, last: date, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
     """Continuous working time on the local days first..last, contiguous intervals merged."""
+    return list(iter_stretches(weekly, first, last, tz))
+
+
+def iter_stretches(
+    weekly: Iterable[tuple[int, int, int]], first: date, last: date, tz: ZoneInfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """As `working_stretches`, one at a time: a caller after the first free slot reads only a few days."""
     by_day: dict[int, list[tuple[int, int]]] = {}
     for weekday, start, end in weekly:
         by_day.setdefault(weekday, []).append((start, end))
-    stretches: list[tuple[datetime, datetime]] = []
+    for intervals in by_day.values():
+        intervals.sort()
+    pending: tuple[datetime, datetime] | None = None
     day = first
     while day <= last:
-        for start, end in sorted(by_day.get(day.weekday(), ())):
-            a, b = _at(day, start, tz), _at(day, end, tz)
-            if stretches and stretches[-1][1] >= a:
-                stretches[-1] = (stretches[-1][0], max(stretches[-1][1], b))
-            else:
-                stretches.append((a, b))
+        intervals = by_day.get(day.weekday())
+        if intervals:
+            midnight = local_midnight(day, tz)
+            for start, end in intervals:
+                a = midnight + timedelta(minutes=start) if start < MINUTES_PER_DAY else _at(day, start, tz)
+                b = midnight + timedelta(minutes=end) if end < MINUTES_PER_DAY else _at(day, end, tz)
+                if pending is not None and pending[1] >= a:
+                    pending = (pending[0], max(pending[1], b))
+                else:
+                    if pending is not None:
+                        yield pending
+                    pending = (a, b)
         day += timedelta(days=1)
-    return stretches
+    if pending is not None:
+        yield pending
 
 
 def _blocked(calendar: Calendar, buffer: timedelta) -> tuple[list[datetime], list[datetime]]:
@@ -149,7 +165,7 @@ def iter_free(
     last = min(last, latest.astimezone(rules.tz).date())
     # Work started on `last` may run on for the length of the job; a stretch may have begun the day before.
     reach = last + timedelta(days=duration.days + 2)
-    stretches = working_stretches(calendar.weekly, first - timedelta(days=1), reach, rules.tz)
+    stretches = iter_stretches(calendar.weekly, first - timedelta(days=1), reach, rules.tz)
     starts, ends = _blocked(calendar, rules.buffer)
     step = timedelta(minutes=rules.step_minutes)
     day_end = local_midnight(last + timedelta(days=1), rules.tz)
