@@ -7,15 +7,19 @@ table cannot be replayed. Revoking is one UPDATE, effective on the next request.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from household.extensions import db
 from household.models import AuthToken, User, utcnow
 from household.models.user import TOKEN_BEARER, TOKEN_SESSION
+
+log = logging.getLogger("household.auth")
 
 # last_used_at is refreshed at most this often, to keep reads from writing on every request.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -67,8 +71,15 @@ def resolve(raw: str) -> AuthToken | None:
     if not token.user.active:
         return None
     if now - token.last_used_at >= TOUCH_EVERY:
+        token_id = token.id
         token.last_used_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:
+            # The database is busy with a long write (SQLite has one writer): the request goes on, and
+            # the next one records the use. The token was valid when read.
+            db.session.rollback()
+            log.warning("Could not record the use of token %s now; the database is busy", token_id)
     return token
 
 
