@@ -25,6 +25,7 @@ from household.auth.passwords import hash_password
 from household.domain import scheduling, slots
 from household.domain.accounts import ensure_roles
 from household.domain.names import name_key
+from household.domain.requests import answer_deadline
 from household.models import (
     Customer,
     Professional,
@@ -364,8 +365,7 @@ def seed_demo(s: Session) -> bool:
                 request.updated_at = request.created_at + timedelta(hours=3)
                 history.append((STATUS_REJECTED, request.updated_at, "professional"))
             elif status == STATUS_EXPIRED:  # nobody answered: expired at its answer deadline
-                window = timedelta(minutes=int(config["RESPONSE_WINDOW_MINUTES"]))
-                request.updated_at = request.answer_by = min(request.created_at + window, start)
+                request.updated_at = request.answer_by = answer_deadline(start, since=request.created_at)
                 request.cancelled_by = "system"
                 history.append((STATUS_EXPIRED, request.updated_at, "system"))
             elif status == STATUS_CANCELLED:
@@ -380,8 +380,7 @@ def seed_demo(s: Session) -> bool:
                     request.updated_at = request.created_at + timedelta(hours=2)
                 history.append((STATUS_CANCELLED, request.updated_at, "customer"))
         if status == STATUS_REQUESTED:
-            window = timedelta(minutes=int(config["RESPONSE_WINDOW_MINUTES"]))
-            request.answer_by = min(request.created_at + window, start)
+            request.answer_by = answer_deadline(start, since=request.created_at)
         request.events = [
             RequestEvent(status=STATUS_REQUESTED, at=request.created_at, by="customer"),
             *(RequestEvent(status=st, at=at, by=by) for st, at, by in history),

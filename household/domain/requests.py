@@ -422,11 +422,11 @@ EVENT_OF_ACTION = {
 }
 
 
-def answer_deadline(start: datetime) -> datetime:
-    """Until when a booking (made or moved back to requested now) waits for the professional's answer:
-    RESPONSE_WINDOW_MINUTES from now, or its start if that comes first."""
+def answer_deadline(start: datetime, since: datetime | None = None) -> datetime:
+    """Until when a booking (made or moved back to requested at `since`, default now) waits for the
+    professional's answer: RESPONSE_WINDOW_MINUTES after, or its start if that comes first."""
     window = timedelta(minutes=int(current_app.config["RESPONSE_WINDOW_MINUTES"]))
-    return min(clock.now() + window, start)
+    return min((since or clock.now()) + window, start)
 
 
 def _history(
