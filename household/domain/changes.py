@@ -75,6 +75,10 @@ EVENTS = frozenset(
         "document_uploaded",
         "professional_approved",
         "professional_rejected",
+        "review_replied",
+        "review_hidden",
+        "review_shown",
+        "contact_message",
     }
 )
 

@@ -3,6 +3,7 @@
 from household.models.activity import (
     EXPORT_STATES,
     AuditLog,
+    ContactMessage,
     ExportJob,
     MonthlyReportLog,
     Notification,
@@ -19,6 +20,7 @@ from household.models.user import (
     ROLES,
     AuthToken,
     Customer,
+    PasswordReset,
     Professional,
     Role,
     User,
@@ -28,6 +30,7 @@ from household.models.user import (
 __all__ = [
     "EXPORT_STATES",
     "AuditLog",
+    "ContactMessage",
     "ExportJob",
     "MonthlyReportLog",
     "Notification",
@@ -40,6 +43,7 @@ __all__ = [
     "Base",
     "CacheState",
     "Customer",
+    "PasswordReset",
     "Professional",
     "RequestEvent",
     "RequestStatusCount",

@@ -138,3 +138,19 @@ class AuditLog(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactMessage(Base):
+    """A message to the admin from the contact form (also from people who cannot log in: blocked, rejected)."""
+
+    __tablename__ = "contact_messages"
+    __table_args__ = (Index("ix_contact_messages_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The account it came from when the sender was logged in or gave an account's email; else None.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

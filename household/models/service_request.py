@@ -73,6 +73,14 @@ class ServiceRequest(Base):
             sqlite_where=text("status = 'completed'"),
             postgresql_where=text("status = 'completed'"),
         ),
+        # A professional's public reviews, newest first (household.domain.reviews).
+        Index(
+            "ix_service_requests_reviews",
+            "professional_id",
+            "reviewed_at",
+            sqlite_where=text("rating IS NOT NULL"),
+            postgresql_where=text("rating IS NOT NULL"),
+        ),
         Index(
             "ix_service_requests_held",
             "professional_id",
@@ -104,6 +112,13 @@ class ServiceRequest(Base):
     remarks: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     review: Mapped[str | None] = mapped_column(Text)
+    # The review's life after the rating: when it was given, the professional's one reply, and
+    # the admin's moderation (a hidden review is neither listed nor counted in the rating).
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(Text)
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_hidden_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

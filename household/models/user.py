@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
@@ -127,6 +139,9 @@ class Professional(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str | None] = mapped_column(String(100))
     pin_code: Mapped[str] = mapped_column(String(6))
+    # The PIN code's centroid (household.domain.geo), kept with it so that lists sort by distance in SQL.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     approval: Mapped[str] = mapped_column(String(10), default=APPROVAL_PENDING)
     approval_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -183,3 +198,16 @@ class AuthToken(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by email: single use, short lived; only a hash of its token is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -32,6 +32,7 @@ TO_PROFESSIONAL = frozenset({"booked", "rescheduled", "cancelled", "closed", "au
 TO_CUSTOMER = frozenset({"accepted", "rejected", "withdrawn", "completed", "expired"})
 TO_ADMIN = frozenset({"professional_registered", "document_uploaded"})
 ABOUT_APPROVAL = frozenset({"professional_approved", "professional_rejected"})
+ABOUT_REVIEW = frozenset({"review_replied", "review_hidden", "review_shown"})
 
 STATUS_ASSIGNED = "assigned"
 
@@ -84,6 +85,14 @@ def compose(s: Session, event: dict) -> list[Message]:
         return _about_request(s, event)
     if kind in TO_ADMIN or kind in ABOUT_APPROVAL:
         return _about_professional(s, event)
+    if kind in ABOUT_REVIEW:
+        from household.notify.review_messages import about_review
+
+        return about_review(s, event)
+    if kind == "contact_message":
+        from household.notify.account_messages import about_contact
+
+        return about_contact(s, event)
     return []
 
 
