@@ -92,7 +92,7 @@ def test_booking_a_free_time_on_a_phone(app, api, new_page, browser_log):
     professional.get_by_test_id("book-button").tap()
     booking = page.get_by_test_id("booking-modal")
     expect(booking).to_be_visible()
-    expect(booking.get_by_test_id("booking-price")).to_have_text("₹299.00")
+    expect(booking.get_by_test_id("booking-price")).to_have_text("₹299")
     expect(booking.get_by_test_id("booking-duration")).to_have_text("45 min")
 
     # Fourteen days from today (India time); Sundays are days off, so at least one is disabled.

@@ -229,10 +229,10 @@ describe('cancellationSentence', () => {
 
   it('counts one hour in the singular, and minutes when the window is not whole hours', () => {
     expect(cancellationSentence({ late: true, fee: 10, free_until: '2026-12-01T09:30:00+05:30' }, req('assigned'), BEFORE)).toBe(
-      'Cancelling now costs ₹10.00: less than 1 hour before the start',
+      'Cancelling now costs ₹10: less than 1 hour before the start',
     )
     expect(cancellationSentence({ late: true, fee: 10, free_until: '2026-12-01T10:00:00+05:30' }, req('assigned'), new Date('2026-12-01T04:45:00Z'))).toBe(
-      'Cancelling now costs ₹10.00: less than 30 minutes before the start',
+      'Cancelling now costs ₹10: less than 30 minutes before the start',
     )
   })
 
