@@ -108,4 +108,67 @@ describe('ConfirmModal with useConfirmAction', () => {
     await flushPromises()
     expect(act).toHaveBeenCalledWith({ id: 4 })
   })
+
+  describe('after a server error', () => {
+    async function failOnce() {
+      let fail
+      const action = useConfirmAction(() => new Promise((_resolve, reject) => (fail = reject)))
+      show(action)
+      action.ask({ id: 4 })
+      await flushPromises()
+      $('confirm-ok').click()
+      await flushPromises()
+      // As a browser does with a focused button that gets disabled, the focus leaves the dialog.
+      const outside = document.createElement('button')
+      document.body.appendChild(outside)
+      outside.focus()
+      expect($('confirm-modal').contains(document.activeElement)).toBe(false)
+      fail(new Error('The server had a problem.'))
+      await flushPromises()
+      expect($('confirm-error').textContent).toContain('The server had a problem.')
+      return action
+    }
+
+    it('brings the focus back inside the dialog', async () => {
+      await failOnce()
+      expect($('confirm-modal').contains(document.activeElement)).toBe(true)
+      expect(document.activeElement).toBe($('confirm-ok'))
+    })
+
+    it('still closes on Escape, wherever the focus is', async () => {
+      await failOnce()
+      document.activeElement.blur()
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+      await flushPromises()
+      expect($('confirm-modal')).toBeNull()
+    })
+
+    it('does not close on Escape while waiting for the server', async () => {
+      const action = useConfirmAction(() => new Promise(() => {}))
+      show(action)
+      action.ask({ id: 4 })
+      await flushPromises()
+      $('confirm-ok').click()
+      await flushPromises()
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+      await flushPromises()
+      expect($('confirm-modal')).not.toBeNull()
+    })
+  })
+
+  it('closes only the topmost of two open dialogs on Escape', async () => {
+    const first = useConfirmAction(vi.fn())
+    const second = useConfirmAction(vi.fn())
+    show(first, { title: 'First' })
+    show(second, { title: 'Second' })
+    first.ask({ id: 1 })
+    await flushPromises()
+    second.ask({ id: 2 })
+    await flushPromises()
+    expect(first.open.value).toBe(true)
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+    await flushPromises()
+    expect(second.open.value).toBe(false)
+    expect(first.open.value).toBe(true)
+  })
 })
