@@ -40,7 +40,7 @@ describe('RequestCard', () => {
     expect(byTestId(w, 'request-next-step').attributes('data-status')).toBe('completed')
     expect(byTestId(w, 'request-status').text()).toBe('Completed')
     expect(byTestId(w, 'request-status').classes()).toContain('text-bg-info')
-    expect(byTestId(w, 'request-price').text()).toBe('₹299.00')
+    expect(byTestId(w, 'request-price').text()).toBe('₹299')
   })
 
   it('links an expired booking to its service page', () => {
@@ -128,5 +128,44 @@ describe('RequestCard', () => {
     await error.get('button').trigger('click')
     await flushPromises()
     expect(w.findAll('[data-testid="request-history-entry"]')).toHaveLength(1)
+  })
+
+  describe('phones and replies', () => {
+    it("links the professional's phone for the customer, to call it", () => {
+      const w = card(req('assigned', { professional_phone: '98450 12345' }))
+      const link = byTestId(w, 'request-professional-phone')
+      expect(link.attributes('href')).toBe('tel:+919845012345')
+      expect(link.text()).toContain('98450 12345')
+      expect(byTestId(w, 'request-customer-phone').exists()).toBe(false)
+    })
+
+    it("links the customer's phone for the professional", () => {
+      const w = card(req('assigned', { customer_phone: '+91 9000000001' }), 'professional')
+      expect(byTestId(w, 'request-customer-phone').attributes('href')).toBe('tel:+919000000001')
+      expect(byTestId(w, 'request-professional').exists()).toBe(false)
+    })
+
+    it('shows no link without a phone', () => {
+      const w = card(req('assigned', { professional_phone: '' }))
+      expect(byTestId(w, 'request-professional-phone').exists()).toBe(false)
+      expect(byTestId(w, 'request-professional').text()).toBe('Ravi Kumar')
+    })
+
+    it("shows the professional's reply under the review", () => {
+      const w = card(req('closed', { rating: 5, review: 'Quick and tidy.', reply: 'Thank you, Asha!', reply_at: '2026-12-02T05:00:00Z' }))
+      expect(byTestId(w, 'request-review').text()).toContain('Quick and tidy.')
+      const reply = byTestId(w, 'request-reply')
+      expect(reply.text()).toContain('“Thank you, Asha!”')
+      expect(reply.text()).toContain('Ravi Kumar')
+      expect(reply.find('time').attributes('datetime')).toBe('2026-12-02T05:00:00Z')
+      expect(w.text()).toContain('Reply')
+      expect(byTestId(w, 'request-review-hidden').exists()).toBe(false)
+    })
+
+    it('says when the review is hidden, and shows no reply before there is one', () => {
+      const w = card(req('closed', { rating: 2, review: 'Rude.', reply: null, review_hidden: true }), 'professional')
+      expect(byTestId(w, 'request-review-hidden').text()).toContain('Hidden by the admin')
+      expect(byTestId(w, 'request-reply').exists()).toBe(false)
+    })
   })
 })
