@@ -98,6 +98,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "FREE_CANCEL_HOURS": _int("FREE_CANCEL_HOURS", 3),
         "LATE_CANCEL_FEE_PERCENT": _int("LATE_CANCEL_FEE_PERCENT", 20),
         "AUTO_CLOSE_DAYS": _int("AUTO_CLOSE_DAYS", 3),
+        # How long a password-reset link works (single use).
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 30),
         "CELERY_ALWAYS_EAGER": _bool("CELERY_ALWAYS_EAGER", False),
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "JOB_RETRY_BASE_SECONDS": _int("JOB_RETRY_BASE_SECONDS", 30),
@@ -126,6 +128,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "10 per minute;40 per hour"),
         "RATELIMIT_LOGIN_ACCOUNT_CEILING": os.environ.get("RATELIMIT_LOGIN_ACCOUNT_CEILING", "200 per hour"),
         "RATELIMIT_REGISTER_IP": os.environ.get("RATELIMIT_REGISTER_IP", "20 per hour"),
+        # Password resets (household.domain.recovery): requests from one address, requests naming one
+        # email (known or not: nothing here looks at the database), and attempts to use a link.
+        "RATELIMIT_PASSWORD_RESET_IP": os.environ.get("RATELIMIT_PASSWORD_RESET_IP", "10 per hour"),
+        "RATELIMIT_PASSWORD_RESET_EMAIL": os.environ.get("RATELIMIT_PASSWORD_RESET_EMAIL", "3 per hour"),
+        "RATELIMIT_PASSWORD_RESET_CONFIRM_IP": os.environ.get("RATELIMIT_PASSWORD_RESET_CONFIRM_IP", "20 per hour"),
+        # The contact form, per address and per sender's email.
+        "RATELIMIT_CONTACT_IP": os.environ.get("RATELIMIT_CONTACT_IP", "3 per hour"),
+        "RATELIMIT_CONTACT_EMAIL": os.environ.get("RATELIMIT_CONTACT_EMAIL", "3 per hour"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # Hot GETs answered from finished answers in Redis before Flask runs (household/fastpath.py).
         "FAST_PATH": _bool("FAST_PATH", True),
@@ -158,3 +168,5 @@ def check_config(cfg: dict) -> None:
             raise ConfigError(f"{name} cannot be negative.")
     if cfg.get("BOOKING_HORIZON_DAYS", 30) < 1:
         raise ConfigError("BOOKING_HORIZON_DAYS must be at least 1.")
+    if not 1 <= cfg.get("PASSWORD_RESET_MINUTES", 30) <= 24 * 60:
+        raise ConfigError("PASSWORD_RESET_MINUTES must lie between 1 and 1440.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import session
+from flask import request, session
 from flask.views import MethodView
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields, validate
@@ -15,7 +15,7 @@ from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema, UserEnvelope, UserSchema
 from household.auth import limits, tokens
 from household.auth.access import SESSION_KEY, caller, current, login_required
-from household.domain import accounts, notifications
+from household.domain import accounts, notifications, recovery
 from household.domain.errors import Forbidden, NotAuthenticated
 from household.extensions import db
 
@@ -174,6 +174,50 @@ class ChangePassword(MethodView):
         accounts.change_password(
             db.session, current(), data["current_password"], data["new_password"], caller().token_id
         )
+
+
+class PasswordResetArgs(StrictSchema):
+    # Any text up to an address's length: whether it is a valid address, let alone an account's, is
+    # never told (an invalid one simply gets no email).
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordResetConfirmArgs(StrictSchema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = Password(required=True)
+
+
+class MessageSchema(ma.Schema):
+    message = fields.String()
+
+
+@blp.route("/password-reset")
+class PasswordResetRequest(MethodView):
+    @limits.password_reset_per_address
+    @limits.password_reset_per_email
+    @blp.arguments(PasswordResetArgs())
+    @blp.response(202, MessageSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many requests from this address or for this email")
+    def post(self, data):
+        """Ask for a password reset link by email. The answer is the same whether or not the email has an
+        account; a known, active account gets a single-use link to `/reset-password?token=...`, valid
+        PASSWORD_RESET_MINUTES (30)."""
+        recovery.request_reset(data["email"], request.remote_addr)
+        return {"message": recovery.REQUESTED_MESSAGE}
+
+
+@blp.route("/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @limits.password_reset_confirm_per_address
+    @blp.arguments(PasswordResetConfirmArgs())
+    @blp.response(204)
+    @blp.alt_response(400, schema=ErrorSchema, description="The link is used, expired or unknown")
+    @blp.alt_response(422, schema=ErrorSchema, description="The new password breaks the rules (fields.password)")
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    def post(self, data):
+        """Set a new password with the token of a reset link; every session and token of the account ends."""
+        recovery.confirm_reset(db.session, data["token"], data["password"], request.remote_addr)
+        session.clear()
 
 
 @blp.route("/csrf")

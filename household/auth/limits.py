@@ -1,4 +1,4 @@
-"""Rate limits on the doors an attacker knocks on: login and registration.
+"""Rate limits on the doors an attacker knocks on: login, registration, password resets, the contact form.
 
 Login is limited so that nobody can lock somebody else out, following OWASP's device cookies
 ("Slow Down Online Guessing Attacks with Device Cookies"):
@@ -180,3 +180,43 @@ login_failures_per_device = limiter.limit(
     exempt_when=lambda: not _is_trusted(),
 )
 registration_per_address = limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER_IP"], scope="register-ip")
+
+
+# --- Password resets and the contact form ---------------------------------------------------------
+# Keyed on the email as typed (folded, hashed): an unknown address and a known one are counted and
+# refused alike, before anything looks at the database.
+
+
+def _body_email() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return _account_digest(email) if isinstance(email, str) else "-"
+
+
+RESET_LIMITED = "Too many password reset requests. Please wait a while and try again."
+CONFIRM_LIMITED = "Too many attempts to reset a password. Please wait a while and try again."
+CONTACT_LIMITED = "Too many messages. Please wait a while and try again."
+
+password_reset_per_address = limiter.limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_RESET_IP"], scope="password-reset-ip", error_message=RESET_LIMITED
+)
+password_reset_per_email = limiter.limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_RESET_EMAIL"],
+    key_func=_body_email,
+    scope="password-reset-email",
+    error_message=RESET_LIMITED,
+)
+password_reset_confirm_per_address = limiter.limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_RESET_CONFIRM_IP"],
+    scope="password-reset-confirm-ip",
+    error_message=CONFIRM_LIMITED,
+)
+contact_per_address = limiter.limit(
+    lambda: current_app.config["RATELIMIT_CONTACT_IP"], scope="contact-ip", error_message=CONTACT_LIMITED
+)
+contact_per_email = limiter.limit(
+    lambda: current_app.config["RATELIMIT_CONTACT_EMAIL"],
+    key_func=_body_email,
+    scope="contact-email",
+    error_message=CONTACT_LIMITED,
+)

@@ -16,7 +16,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from household.domain import housekeeping
+from household.domain import housekeeping, recovery
 from household.domain.exports import RUN_EXPORT_TASK as RUN_EXPORT  # the name the API queues exports by
 from household.domain.reports import customers_with_activity, parse_month
 from household.extensions import db
@@ -32,6 +32,7 @@ SEND_DAILY_REMINDER = "household.send_daily_reminder"
 SEND_MONTHLY_REPORT = "household.send_monthly_report"
 SEND_EXPORT_READY = "household.send_export_ready"
 SEND_NOTIFICATION_EMAIL = "household.send_notification_email"  # household.notify.outbox queues it
+SEND_PASSWORD_RESET = recovery.SEND_PASSWORD_RESET_TASK  # the name the API queues resets by
 
 # Worth trying again later: the mail server or webhook is down, another worker is busy with the
 # same message, or the database went away for a moment.
@@ -40,6 +41,8 @@ RETRYABLE = (TransientDeliveryError, ClaimBusy, OperationalError)
 MAX_RETRIES = 8
 RETRY_CAP_SECONDS = 3600
 EXPORT_MAX_RETRIES = 3
+# A reset link is wanted now: about 15 minutes of retries (30 s, 1, 2, 4, 8 min), each with a new link.
+PASSWORD_RESET_MAX_RETRIES = 5
 
 
 def retry_options(config) -> dict[str, dict]:
@@ -65,6 +68,7 @@ def retry_options(config) -> dict[str, dict]:
         SEND_MONTHLY_REPORT: delivery,
         SEND_EXPORT_READY: delivery,
         SEND_NOTIFICATION_EMAIL: delivery,
+        SEND_PASSWORD_RESET: {**delivery, "max_retries": PASSWORD_RESET_MAX_RETRIES},
         # Any other failure of an export is final: the job ends `failed` with a reason.
         RUN_EXPORT: {**delivery, "autoretry_for": (OperationalError,), "max_retries": EXPORT_MAX_RETRIES},
     }
@@ -176,6 +180,12 @@ def requeue_stale_exports() -> int:
 def send_notification_email(email_id: int) -> str:
     """Send one notification email of the outbox (once); transient failures are retried."""
     return _deliver(f"Notification email {email_id}", notifications.send, email_id)
+
+
+@shared_task(name=SEND_PASSWORD_RESET)
+def send_password_reset(email: str, ip: str | None = None) -> str:
+    """Email a reset link if `email` is an active account's; transient failures are retried."""
+    return _deliver("A password reset email", recovery.send_reset, email, ip)
 
 
 @shared_task(name="household.requeue_notification_emails")
