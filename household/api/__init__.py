@@ -29,6 +29,7 @@ def register_api(app: Flask, api: Api) -> None:
         audit,
         auth,
         calendar,
+        contact,
         docs,
         exports,
         health,
@@ -36,6 +37,7 @@ def register_api(app: Flask, api: Api) -> None:
         notifications,
         professionals,
         requests,
+        reviews,
         scheduling,
         services,
         summary,
@@ -49,4 +51,6 @@ def register_api(app: Flask, api: Api) -> None:
     )
     for module in modules:
         api.register_blueprint(module.blp)
+    api.register_blueprint(contact.blp)
+    api.register_blueprint(reviews.blp)
     docs.register(app, api)
