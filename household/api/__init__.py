@@ -37,7 +37,6 @@ def register_api(app: Flask, api: Api) -> None:
         notifications,
         professionals,
         requests,
-        reviews,
         scheduling,
         services,
         summary,
@@ -52,5 +51,4 @@ def register_api(app: Flask, api: Api) -> None:
     for module in modules:
         api.register_blueprint(module.blp)
     api.register_blueprint(contact.blp)
-    api.register_blueprint(reviews.blp)
     docs.register(app, api)
