@@ -174,6 +174,64 @@ describe('ProfessionalRequestsView', () => {
   })
 })
 
+describe('a request that moved on meanwhile', () => {
+  it('leaves Incoming when accepting it is refused because the customer cancelled it', async () => {
+    rows = [req(1, 'requested'), req(2, 'requested')]
+    requestsApi.act.mockImplementation(async () => {
+      rows = [req(2, 'requested')]
+      throw new ApiError(409, 'This request was cancelled by the customer.')
+    })
+    const { w } = await open(ProfessionalRequestsView, '/professional/requests')
+    await row(w, 1).get('[data-testid="request-accept"]').trigger('click')
+    await flushPromises()
+    expect(w.get('[data-testid="action-error"]').text()).toContain('cancelled by the customer')
+    expect(w.find('[data-testid="request-row"][data-request-id="1"]').exists()).toBe(false)
+    expect(w.findAll('[data-testid="request-row"]')).toHaveLength(1)
+  })
+
+  it('leaves Incoming behind the dialog when rejecting it is refused', async () => {
+    rows = [req(1, 'requested')]
+    requestsApi.act.mockImplementation(async () => {
+      rows = []
+      throw new ApiError(409, 'This request expired.')
+    })
+    const { w } = await open(ProfessionalRequestsView, '/professional/requests')
+    await row(w, 1).get('[data-testid="request-reject"]').trigger('click')
+    await flushPromises()
+    $('confirm-ok').click()
+    await flushPromises()
+    expect($('confirm-error').textContent).toContain('This request expired.')
+    expect(w.find('[data-testid="request-row"][data-request-id="1"]').exists()).toBe(false)
+  })
+
+  it("leaves the customer's Requested tab when cancelling is refused because it was rejected", async () => {
+    rows = [req(1, 'requested')]
+    requestsApi.cancellation.mockResolvedValue({ late: false, fee: 0, free_until: '2026-12-01T02:30:00Z' })
+    requestsApi.act.mockImplementation(async () => {
+      rows = []
+      throw new ApiError(409, 'This request was rejected.')
+    })
+    const { w } = await open(CustomerRequestsView, '/customer/requests?status=requested')
+    await row(w, 1).get('[data-testid="request-cancel"]').trigger('click')
+    await flushPromises()
+    $('confirm-ok').click()
+    await flushPromises()
+    expect($('confirm-error').textContent).toContain('was rejected')
+    expect(w.find('[data-testid="request-row"][data-request-id="1"]').exists()).toBe(false)
+  })
+
+  it('keeps the list as it is after a failure that says nothing about the request', async () => {
+    rows = [req(1, 'requested')]
+    requestsApi.act.mockRejectedValue(new ApiError(503, 'The service is temporarily unavailable.'))
+    const { w } = await open(ProfessionalRequestsView, '/professional/requests')
+    const calls = requestsApi.list.mock.calls.length
+    await row(w, 1).get('[data-testid="request-accept"]').trigger('click')
+    await flushPromises()
+    expect(requestsApi.list.mock.calls.length).toBe(calls)
+    expect(row(w, 1).attributes('data-status')).toBe('requested')
+  })
+})
+
 describe('CustomerRequestsView', () => {
   it('offers "Confirm and rate" only on completed work, or accepted work once started', async () => {
     rows = [req(1, 'requested'), req(2, 'assigned'), req(3, 'completed'), req(4, 'closed')]
