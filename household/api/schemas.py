@@ -28,6 +28,12 @@ class UserSchema(ma.Schema):
     description = fields.String(attribute="professional.description")
     rating = fields.Float(attribute="professional.rating", allow_none=True)
     reviews_count = fields.Integer(attribute="professional.rating_count")
+    # The verification document (a professional's only): what was uploaded, never where it is kept.
+    has_document = fields.Boolean(attribute="professional.has_document")
+    document_name = fields.String(attribute="professional.document_name", allow_none=True)
+    document_content_type = fields.String(attribute="professional.document_content_type", allow_none=True)
+    document_size = fields.Integer(attribute="professional.document_size", allow_none=True)
+    document_uploaded_at = fields.DateTime(attribute="professional.document_uploaded_at", allow_none=True)
 
     @staticmethod
     def _profile(user):
