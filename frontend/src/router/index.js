@@ -87,6 +87,12 @@ const routes = [
     meta: { title: 'My schedule', roles: ['professional'] },
   },
   {
+    path: '/professional/reviews',
+    name: 'professional-reviews',
+    component: () => import('@/views/professional/ProfessionalReviewsView.vue'),
+    meta: { title: 'My reviews', roles: ['professional'] },
+  },
+  {
     path: '/professional/profile',
     name: 'professional-profile',
     component: () => import('@/views/professional/ProfessionalProfileView.vue'),
@@ -124,6 +130,12 @@ const routes = [
     name: 'admin-requests',
     component: () => import('@/views/admin/AdminRequestsView.vue'),
     meta: { title: 'All service requests', roles: ['admin'] },
+  },
+  {
+    path: '/admin/reviews',
+    name: 'admin-reviews',
+    component: () => import('@/views/admin/AdminReviewsView.vue'),
+    meta: { title: 'Reviews', roles: ['admin'] },
   },
   {
     path: '/admin/exports',

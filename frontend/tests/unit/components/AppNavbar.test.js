@@ -55,3 +55,31 @@ describe('AppNavbar bell', () => {
     expect(w.get('[data-testid="notification-badge"]').text()).toBe('2')
   })
 })
+
+describe('AppNavbar links', () => {
+  async function asRole(roles, path) {
+    setActivePinia(createPinia())
+    useAuthStore().setUser({ id: 2, name: 'Someone', email: 's@example.com', roles })
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { render: () => null } }] })
+    await router.push(path)
+    await router.isReady()
+    return mount(AppNavbar, { global: { plugins: [router] } })
+  }
+
+  it("leads a professional to their reviews, marked as the current page there", async () => {
+    const w = await asRole(['professional'], '/professional/reviews')
+    const link = w.get('[data-testid="nav-reviews"]')
+    expect(link.attributes('href')).toBe('/professional/reviews')
+    expect(link.attributes('aria-current')).toBe('page')
+  })
+
+  it('leads the admin to the moderation of reviews', async () => {
+    const w = await asRole(['admin'], '/admin')
+    expect(w.get('[data-testid="nav-reviews"]').attributes('href')).toBe('/admin/reviews')
+  })
+
+  it('has no reviews link for a customer', async () => {
+    const w = await asRole(['customer'], '/customer')
+    expect(w.find('[data-testid="nav-reviews"]').exists()).toBe(false)
+  })
+})
