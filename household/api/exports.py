@@ -25,8 +25,8 @@ class ServiceRequestExportArgs(StrictSchema):
     status = fields.String(
         load_default=STATUS_CLOSED,
         allow_none=True,
-        validate=validate.OneOf(STATUSES),
-        metadata={"description": "Requests in this status (default: closed); null exports every status."},
+        validate=validate.OneOf((*STATUSES, exports.ALL_STATUSES)),
+        metadata={"description": 'Requests in this status (default: closed); "all" (or null) exports every status.'},
     )
     professional_id = Id(allow_none=True)
     date_from = Date(allow_none=True, metadata={"description": "First local day of date_of_request."})
@@ -37,6 +37,11 @@ class ExportStartedSchema(ma.Schema):
     job_id = fields.String(attribute="id")
 
 
+class RequesterSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+
+
 class ExportJobSchema(ma.Schema):
     job_id = fields.String(attribute="id")
     state = fields.String(metadata={"enum": list(EXPORT_STATES)})
@@ -45,7 +50,8 @@ class ExportJobSchema(ma.Schema):
     download_url = fields.Method("get_download_url", allow_none=True)
     error = fields.String(allow_none=True, metadata={"description": "Why it failed, when it did."})
     filters = fields.Method("get_filters")
-    created_at = fields.DateTime()
+    created_at = fields.DateTime(metadata={"description": "When the admin asked for it."})
+    requested_by = fields.Nested(RequesterSchema, metadata={"description": "The admin who asked for it."})
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
 
@@ -60,6 +66,10 @@ def _job(job_id: str):
     return exports.get_job(db.session, job_id)
 
 
+def _described(job):
+    return exports.with_requesters(db.session, [job])[0]
+
+
 @blp.route("")
 class ExportList(MethodView):
     @roles_required(ROLE_ADMIN)
@@ -68,7 +78,7 @@ class ExportList(MethodView):
     def get(self, args):
         """Recent export jobs, newest first."""
         jobs, total = paging.page_of(db.session, exports.recent_jobs(), args["page"], args["per_page"])
-        return jobs, 200, headers_for(total, args["page"], args["per_page"])
+        return exports.with_requesters(db.session, jobs), 200, headers_for(total, args["page"], args["per_page"])
 
 
 @blp.route("/service-requests")
@@ -78,7 +88,8 @@ class ServiceRequestExport(MethodView):
     @blp.response(202, ExportStartedSchema)
     @blp.alt_response(422, description="Invalid filters, date_to before date_from or an unknown professional")
     def post(self, data):
-        """Start a CSV export of service requests (closed ones by default); poll the job for its progress."""
+        """Start a CSV export of service requests (closed ones by default, every status with "all"); poll the
+        job for its progress."""
         return exports.start_export(db.session, current(), **data)
 
 
@@ -89,7 +100,7 @@ class ExportStatus(MethodView):
     @blp.alt_response(404, description="No such export")
     def get(self, job_id: str):
         """An export job: its state, progress, rows and, once done, where to download it."""
-        return _job(job_id)
+        return _described(_job(job_id))
 
 
 @blp.route("/<string:job_id>/download")

@@ -30,6 +30,9 @@ log = logging.getLogger("household.domain.exports")
 KIND_SERVICE_REQUESTS = "service_requests"
 RUN_EXPORT_TASK = "household.run_export"
 
+# The export form's "all statuses" choice (stored as no status filter).
+ALL_STATUSES = "all"
+
 QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
@@ -47,8 +50,9 @@ def start_export(
 ) -> ExportJob:
     """Record a new export of service requests and queue it for a worker.
 
-    `status=None` exports every status. Raises InvalidInput for filters that cannot be exported. If
-    the queue cannot be reached, the job is returned already `failed`, with the reason.
+    `status=None` (or ALL_STATUSES, "all") exports every status. Raises InvalidInput for filters that
+    cannot be exported. If the queue cannot be reached, the job is returned already `failed`, with
+    the reason.
     """
     # The API's schema checks these too; a job is also started from code, and a date the worker's
     # arithmetic overflows on would only fail there, after a 202.
@@ -61,6 +65,8 @@ def start_export(
         raise InvalidInput(fields={"professional_id": ["No such professional."]})
     if professional_id is not None and s.get(Professional, professional_id) is None:
         raise InvalidInput(fields={"professional_id": ["No such professional."]})
+    if status == ALL_STATUSES:
+        status = None
     filters = {
         "status": status,
         "professional_id": professional_id,
@@ -107,6 +113,15 @@ def get_job(s: Session, job_id: str) -> ExportJob:
 def recent_jobs() -> Select:
     """Export jobs, newest first."""
     return select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id)
+
+
+def with_requesters(s: Session, jobs: list[ExportJob]) -> list[ExportJob]:
+    """Give each job its `requested_by` {id, name} (the admin who asked), in one query for them all."""
+    ids = {job.requested_by_id for job in jobs}
+    names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    for job in jobs:
+        job.requested_by = {"id": job.requested_by_id, "name": names.get(job.requested_by_id)}
+    return jobs
 
 
 def job_filters(job: ExportJob) -> dict:

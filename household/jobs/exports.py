@@ -1,7 +1,8 @@
 """The export worker: writes the CSV file of an export job, then tells the admin it is ready.
 
 Starting a job and reading its state is household.domain.exports. The rows are the ones the request
-lists show for the same filters (`domain.requests.filter_requests`), streamed from the database in
+lists show for the same filters (`domain.requests.filter_requests`), their times in the platform's
+time zone (APP_TIMEZONE) to the second, as people read them, streamed from the database in
 batches (a server-side cursor on PostgreSQL) and written straight to a file under EXPORT_DIR, so
 memory does not grow with the number of rows.
 
@@ -16,8 +17,9 @@ from __future__ import annotations
 import csv
 import logging
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, func, select, update
@@ -122,12 +124,16 @@ def safe_cell(value: str | None) -> str | None:
     return value
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment is not None else ""
+def local_iso(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A stored (UTC) instant as the platform shows it: ISO 8601 in `tz`, whole seconds
+    ("2026-11-30T18:30:00+05:30"); empty for none."""
+    if moment is None:
+        return ""
+    return moment.astimezone(tz).replace(microsecond=0).isoformat()
 
 
-def csv_line(row) -> tuple:
-    """One request as a CSV line (columns as in COLUMNS, ISO 8601 times)."""
+def csv_line(row, tz: ZoneInfo = UTC) -> tuple:
+    """One request as a CSV line (columns as in COLUMNS, ISO 8601 times in `tz`, to the second)."""
     (request_id, service, customer, professional, status, requested, completed, rating, review, remarks,
      end, price, cancelled_by, fee) = row
     return (
@@ -136,12 +142,12 @@ def csv_line(row) -> tuple:
         safe_cell(customer),
         safe_cell(professional),
         status,
-        _iso(requested),
-        _iso(completed),
+        local_iso(requested, tz),
+        local_iso(completed, tz),
         "" if rating is None else rating,
         safe_cell(review),
         safe_cell(remarks),
-        _iso(end),
+        local_iso(end, tz),
         f"{price:.2f}",
         cancelled_by or "",
         "" if fee is None else f"{fee:.2f}",
@@ -230,6 +236,7 @@ def run_export(s: Session, job_id: str) -> str:
 def _write_csv(s: Session, job_id: str, file_name: str, filters: dict, partial: Path) -> int:
     """Stream the rows into `partial`, reporting progress once per batch; returns the row count."""
     tz_name = current_app.config["APP_TIMEZONE"]
+    tz = ZoneInfo(tz_name)
     stmt = export_statement(filters, tz_name)
     engine = s.get_bind()
     sqlite = engine.dialect.name == "sqlite"
@@ -256,7 +263,7 @@ def _write_csv(s: Session, job_id: str, file_name: str, filters: dict, partial: 
             writer = csv.writer(out)
             writer.writerow(COLUMNS)
             for batch in result.partitions():
-                writer.writerows(map(csv_line, batch))
+                writer.writerows(csv_line(row, tz) for row in batch)
                 done += len(batch)
                 save_progress(done, total)
     return done

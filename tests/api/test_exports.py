@@ -146,10 +146,11 @@ def test_export_from_post_to_download_with_alerts(app, api, shop):
     first = dict(zip(COLUMNS, rows[1], strict=True))
     assert first["service"] == "Plumbing Repair" and first["customer"] == "Alice Menon"
     assert first["professional"] == "Ravi Kumar" and first["status"] == "closed"
-    assert first["date_of_request"] == "2026-09-30T18:40:00+00:00"  # ISO 8601 with its offset
+    # ISO 8601 in the platform's time zone (APP_TIMEZONE), to the second, with its offset.
+    assert first["date_of_request"] == "2026-10-01T00:10:00+05:30"
     assert first["review"] == "Great work" and first["rating"] == ""
     # The end (45 minutes of plumbing later), the price booked, and no cancellation.
-    assert first["end_time"] == "2026-09-30T19:25:00+00:00" and first["price"] == "299.00"
+    assert first["end_time"] == "2026-10-01T00:55:00+05:30" and first["price"] == "299.00"
     assert first["cancelled_by"] == "" and first["cancellation_fee"] == ""
     assert rows[2][COLUMNS.index("rating")] == "5"
 
@@ -215,13 +216,51 @@ def test_download_waits_until_done(app, api, shop):
     assert "queued" in err["message"]
 
 
-def test_recent_exports_are_listed_for_the_admin(app, api, shop):
+def test_recent_exports_are_listed_for_the_admin(app, api, shop, count_queries):
     ids = [start(api, shop["admin"]) for _ in range(3)]
     resp = api.get("/api/exports?per_page=2", shop["admin"])
     assert resp.status_code == 200
     assert resp.headers["X-Total-Count"] == "3"
     assert len(resp.get_json()) == 2
     assert {j["job_id"] for j in resp.get_json()} <= set(ids)
+    # Each says when it was asked for and by whom (the admin's id and name), newest first.
+    with app.app_context():
+        admin_id = db.session.execute(select(ExportJob.requested_by_id)).scalars().first()
+        db.session.remove()
+    listed = api.get("/api/exports", shop["admin"]).get_json()
+    assert [j["job_id"] for j in listed] == ids[::-1]
+    for job in listed:
+        assert job["requested_by"] == {"id": admin_id, "name": "Administrator"}
+        assert job["created_at"].endswith("+00:00")
+    single = api.get(f"/api/exports/{ids[0]}", shop["admin"]).get_json()
+    assert single["requested_by"] == listed[-1]["requested_by"]
+    # Who asked costs one query for the whole page, not one per job.
+    with count_queries() as few:
+        api.get("/api/exports?per_page=1", shop["admin"])
+    with count_queries() as many:
+        api.get("/api/exports?per_page=3", shop["admin"])
+    assert many.count == few.count
+
+
+def test_all_statuses_can_be_exported(app, api, shop):
+    want = [closed(app, shop, ist(2026, 10, 3))]
+    want.append(add(app, shop, status="cancelled", date_of_request=ist(2026, 10, 4), cancelled_by="customer"))
+    want.append(add(app, shop, status="requested", date_of_request=ist(2026, 10, 5, 9, 30)))
+    with celery_worker(app):
+        every = start(api, shop["admin"], status="all")
+        also_every = start(api, shop["admin"], status=None)
+        closed_only = start(api, shop["admin"])
+        jobs = [finished(api, shop["admin"], job_id) for job_id in (every, also_every, closed_only)]
+    assert [j["rows"] for j in jobs] == [3, 3, 1]
+    assert jobs[0]["filters"]["status"] is None  # "all" is kept as no status filter
+    _, rows = download(api, shop["admin"], every)
+    assert [int(r[0]) for r in rows[1:]] == want
+    status, when = COLUMNS.index("status"), COLUMNS.index("date_of_request")
+    assert [(r[status], r[when]) for r in rows[1:]] == [
+        ("closed", "2026-10-03T00:00:00+05:30"),
+        ("cancelled", "2026-10-04T00:00:00+05:30"),
+        ("requested", "2026-10-05T09:30:00+05:30"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -256,3 +295,14 @@ def test_unknown_export_is_404(api, shop):
     assert_error(api.get("/api/exports/" + "0" * 32, shop["admin"]), 404)
     assert_error(api.get("/api/exports/" + "0" * 32 + "/download", shop["admin"]), 404)
     assert_error(api.get("/api/exports/not-a-job", shop["admin"]), 404)
+
+
+def test_csv_times_are_local_to_the_second():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from household.jobs.exports import local_iso
+
+    moment = datetime(2026, 11, 30, 13, 0, 0, 987654, tzinfo=UTC)
+    assert local_iso(moment, ZoneInfo("Asia/Kolkata")) == "2026-11-30T18:30:00+05:30"
+    assert local_iso(None, ZoneInfo("Asia/Kolkata")) == ""
