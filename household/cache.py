@@ -500,6 +500,16 @@ def request_namespaces(user) -> tuple[str, ...]:
     return (REQUESTS, f"req:u{user.id}")
 
 
+def reviews_namespaces(professional_id: int) -> tuple[str, ...]:
+    """What a professional's public reviews and profile numbers depend on.
+
+    Their requests (a close with a rating, a reply, a review hidden or shown: each is a change of one
+    of their requests), the reviewers' names (PEOPLE bumps REQUESTS), the catalogue (approval,
+    blocking, the service's name) and the ratings.
+    """
+    return (CATALOGUE, RATINGS, REQUESTS, f"req:p{professional_id}")
+
+
 def cached_json(namespaces: tuple[str, ...], key: str, compute: Callable[[], tuple[Any, int]], timeout: int = 60):
     """Cache a serialised JSON list body and its total; returns (body, total)."""
 

@@ -37,6 +37,7 @@ def register_api(app: Flask, api: Api) -> None:
         notifications,
         professionals,
         requests,
+        reviews,
         scheduling,
         services,
         summary,
@@ -51,4 +52,5 @@ def register_api(app: Flask, api: Api) -> None:
     for module in modules:
         api.register_blueprint(module.blp)
     api.register_blueprint(contact.blp)
+    api.register_blueprint(reviews.blp)
     docs.register(app, api)

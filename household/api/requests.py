@@ -48,6 +48,10 @@ class RequestSchema(ma.Schema):
     remarks = fields.String(allow_none=True)
     rating = fields.Integer(allow_none=True)
     review = fields.String(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True, metadata={"description": "When the rating was given"})
+    reply = fields.String(allow_none=True, metadata={"description": "The professional's reply to the review"})
+    reply_at = fields.DateTime(allow_none=True)
+    review_hidden = fields.Boolean(metadata={"description": "The admin hid the review: not listed nor counted"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

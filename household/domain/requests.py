@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Boolean, Select, exists, func, select, type_coerce, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
@@ -67,6 +67,11 @@ def request_rows() -> Select:
             ServiceRequest.remarks,
             ServiceRequest.rating,
             ServiceRequest.review,
+            ServiceRequest.reviewed_at,
+            ServiceRequest.reply,
+            ServiceRequest.reply_at,
+            # A plain bool on both databases (SQLite answers a comparison with 0 or 1).
+            type_coerce(ServiceRequest.review_hidden_at.is_not(None), Boolean()).label("review_hidden"),
             ServiceRequest.created_at,
             ServiceRequest.updated_at,
         )
@@ -379,6 +384,8 @@ def change(s: Session, user: Caller, request_id: int, data: dict):
             values["date_of_completion"] = now
         values["rating"] = data.get("rating")
         values["review"] = data.get("review") or None
+        if data.get("rating"):
+            values["reviewed_at"] = now
     # Conditional on the status read: a fee or a completion date decided on it stays true.
     written = _conditional_update(
         s,
