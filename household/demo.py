@@ -146,13 +146,14 @@ PAST_WORK = [
     (STATUS_EXPIRED, 7, "13:00"),
     (STATUS_CLOSED, 4, "12:30"),
 ]
+HIDDEN = "hidden"
 # The demo professional's own history besides: (status, days before today, preferred "HH:MM"), with the
 # customers of their city in turn.
 PAST_WORK_EXTRA = {
     DEMO_PROFESSIONAL: [
         (STATUS_CLOSED, 27, "16:00"),
         (STATUS_CANCELLED, 20, "10:30"),
-        (STATUS_CLOSED, 13, "14:00"),
+        (STATUS_CLOSED, 13, "14:00", HIDDEN),  # a review the admin hid
         (STATUS_EXPIRED, 11, "12:00"),
         (STATUS_REJECTED, 8, "11:00"),
         (STATUS_CLOSED, 2, "09:00"),
@@ -167,6 +168,18 @@ REVIEWS = {
     2: "Took longer than promised.",
     1: "Not satisfied with the work.",
 }
+
+# The professionals' replies to some reviews, a few hours after them.
+REPLIES = {
+    5: "Thank you! It was a pleasure working in your home.",
+    4: "Thanks for the feedback. Sorry about the delay; I will plan my travel better next time.",
+    3: "Thank you for pointing those out. Call me if anything still needs attention and I will come back.",
+    2: "Sorry it took longer than I said: the old fittings needed more work than expected. I should have told you.",
+    1: "I am sorry you were not satisfied. Please tell me what went wrong so that I can make it right.",
+}
+# The review the admin hid, and why (the reviewer was told).
+HIDDEN_REVIEW = "Call me directly on 98450 11223 next time, he charges less outside the app."
+HIDDEN_REASON = "Shares a phone number and asks others to book outside the platform."
 
 # How far a booking may be pushed from its preferred day when that day has no free time.
 SEARCH_DAYS = 10
@@ -325,7 +338,9 @@ def seed_demo(s: Session) -> bool:
     for p in approved:
         pros_in.setdefault(city_of(p.pin_code), []).append(p)
 
-    def book(pro: Professional, customer: Customer, status: str, offset: int, preferred: int, k: int) -> None:
+    def book(
+        pro: Professional, customer: Customer, status: str, offset: int, preferred: int, k: int, hidden: bool = False
+    ) -> None:
         service = pro.service
         start, end = planner.place(diaries[pro.user.email], service.time_required, offset, preferred)
         request = ServiceRequest(
@@ -357,10 +372,23 @@ def seed_demo(s: Session) -> bool:
             if status == STATUS_CLOSED:
                 rating = 5 - ((k % 5) if k % 3 == 0 else 0)
                 request.rating, request.review = rating, REVIEWS[rating]
-                request.updated_at = min(end + timedelta(hours=2), now)
+                # Rated when closed, a couple of hours after the work.
+                request.updated_at = request.reviewed_at = min(end + timedelta(hours=2), now)
                 history.append((STATUS_CLOSED, request.updated_at, "customer"))
-                pro.rating_sum += rating
-                pro.rating_count += 1
+                if hidden:  # not counted in the professional's rating
+                    request.review = HIDDEN_REVIEW
+                    request.review_hidden_at = min(request.reviewed_at + timedelta(hours=20), now)
+                    request.review_hidden_reason = HIDDEN_REASON
+                    request.updated_at = request.review_hidden_at
+                else:
+                    pro.rating_sum += rating
+                    pro.rating_count += 1
+                    # Two older reviews in three have the professional's reply, given some hours later; the
+                    # last few days' reviews still wait for one.
+                    reply_at = request.reviewed_at + timedelta(hours=3 + k % 6)
+                    if k % 3 != 1 and offset < -3 and reply_at <= now:
+                        request.reply, request.reply_at = REPLIES[rating], reply_at
+                        request.updated_at = reply_at
             elif status == STATUS_REJECTED:
                 request.updated_at = request.created_at + timedelta(hours=3)
                 history.append((STATUS_REJECTED, request.updated_at, "professional"))
@@ -403,7 +431,7 @@ def seed_demo(s: Session) -> bool:
             book(pro, customer, status, -(days_ago + c_index), _hhmm(preferred), c_index + k)
     for i, pro in enumerate(approved):
         local = customers_in[city_of(pro.pin_code)]
-        for k, (status, days_ago, preferred) in enumerate(PAST_WORK_EXTRA.get(pro.user.email, [])):
-            book(pro, local[(i + k) % len(local)], status, -days_ago, _hhmm(preferred), i + k)
+        for k, (status, days_ago, preferred, *flags) in enumerate(PAST_WORK_EXTRA.get(pro.user.email, [])):
+            book(pro, local[(i + k) % len(local)], status, -days_ago, _hhmm(preferred), i + k, HIDDEN in flags)
     s.commit()
     return True
