@@ -104,12 +104,23 @@ def ExperienceYears(**kwargs) -> fields.Integer:  # noqa: N802
     return fields.Integer(strict=True, validate=validate.Range(min=0, max=60), **kwargs)
 
 
+_PIN_FORMAT = "Enter a 6-digit PIN code (e.g. 560034)."
+
+
+def _existing_pin(value: str) -> None:
+    from household.domain import geo
+
+    # The format first: a malformed PIN is told how to type one, a well-formed one that does not exist just that.
+    if not re.fullmatch(PIN_CODE_RE, value):
+        raise ma.ValidationError(_PIN_FORMAT)
+    if not geo.is_known(value):
+        raise ma.ValidationError(geo.UNKNOWN_PIN)
+
+
 def PinCode(**kwargs) -> Trimmed:  # noqa: N802
-    return Trimmed(
-        validate=validate.Regexp(PIN_CODE_RE, error="Enter a 6-digit PIN code (e.g. 560034)."),
-        metadata={"example": "560034"},
-        **kwargs,
-    )
+    """A 6-digit Indian PIN code that exists (household.domain.geo): an unknown one is refused, not searched for."""
+    metadata = {"example": "560034", "pattern": PIN_CODE_RE, **kwargs.pop("metadata", {})}
+    return Trimmed(validate=_existing_pin, metadata=metadata, **kwargs)
 
 
 class PhoneNumber(Trimmed):
