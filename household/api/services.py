@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
+from flask_login import current_user
 from marshmallow import fields, validate
 
-from household import cache
+from household import cache, clock
 from household.api.audit import log
-from household.api.fields import Id, Money, PageArgs, PinCode, StrictSchema, Text
-from household.api.listing import cached_page
+from household.api.fields import Date, Id, Money, PageArgs, PinCode, StrictSchema, Text
+from household.api.listing import cached_page, list_key
 from household.api.parsing import Blueprint
 from household.api.schemas import ErrorSchema
-from household.auth.access import roles_required
-from household.domain import catalogue, paging, scheduling
+from household.auth.access import caller, roles_required
+from household.domain import catalogue, geo, paging, scheduling
+from household.domain.errors import InvalidInput
 from household.extensions import db
 from household.models.user import ROLE_ADMIN
 
 blp = Blueprint("services", __name__, url_prefix="/api", description="The service catalogue")
+# The PIN-code data is read once per process: at start, not in the first search.
+blp.record_once(lambda _state: geo.warm())
 
 
 class ServiceSchema(ma.Schema):
@@ -57,8 +61,46 @@ class PlaceArgs(PageArgs):
     pin_code = PinCode()
 
 
+NEAR = PinCode(
+    metadata={"description": "A PIN code to measure distances from; a logged-in customer's own by default."}
+)
+
+
 class ServiceListArgs(PlaceArgs):
     q = fields.String(validate=validate.Length(max=100))
+    near = NEAR
+    sort = fields.String(
+        validate=validate.OneOf(catalogue.SERVICE_SORTS),
+        metadata={"description": "popular: most booked first; name (the default): A to Z."},
+    )
+
+
+class PackageArgs(PlaceArgs):
+    near = NEAR
+    sort = fields.String(
+        validate=validate.OneOf(catalogue.PACKAGE_SORTS),
+        metadata={"description": "distance (the default when a PIN code is known), rating (else) or experience."},
+    )
+    min_rating = fields.Float(
+        validate=validate.Range(min=1, max=5), metadata={"description": "Only professionals rated at least this."}
+    )
+    free_on = Date(
+        metadata={"description": "Only professionals with a free slot on this day (platform time zone), "
+                                 "within the booking window."}
+    )
+
+
+class ServiceListItemSchema(ServiceSchema):
+    professionals_count = fields.Integer(metadata={"description": "Approved, active professionals offering it"})
+    rating = fields.Float(allow_none=True, metadata={"description": "Mean of their reviews, or null"})
+    reviews_count = fields.Integer()
+    bookings_count = fields.Integer(
+        metadata={"description": "Requests ever made for it, counted up to the start of the current hour"}
+    )
+    nearest_km = fields.Float(
+        allow_none=True,
+        metadata={"description": "Km from `near` to its nearest professional (null: no PIN code or none placed)"},
+    )
 
 
 class PackageSchema(ma.Schema):
@@ -75,13 +117,18 @@ class PackageSchema(ma.Schema):
     next_available = fields.DateTime(
         allow_none=True, metadata={"description": "The start of their first free slot, or null"}
     )
+    distance_km = fields.Float(
+        allow_none=True, metadata={"description": "Km from `near` (PIN-code centres, one decimal), or null"}
+    )
+    verified = fields.Boolean(metadata={"description": "Approved after their document was checked"})
+    jobs_done = fields.Integer(metadata={"description": "Requests of theirs closed"})
 
     def get_rating(self, row):
         count = row["reviews_count"]
         return round(row["rating_sum"] / count, 2) if count else None
 
 
-def _package(row, next_available) -> dict:
+def _package(row, next_available, jobs_done: int, origin: tuple[float, float] | None) -> dict:
     """One professional of a package list as PackageSchema describes it (built directly: a page is 100)."""
     count = row["reviews_count"]
     return {
@@ -96,21 +143,63 @@ def _package(row, next_available) -> dict:
         "rating": round(row["rating_sum"] / count, 2) if count else None,
         "reviews_count": count,
         "next_available": next_available.isoformat() if next_available is not None else None,
+        "distance_km": geo.distance_km(origin, row["latitude"], row["longitude"]),
+        "verified": bool(row["has_document"]),
+        "jobs_done": jobs_done,
     }
+
+
+def _near(args: dict) -> str | None:
+    """The PIN code distances are measured from: the one asked for, else a logged-in customer's own."""
+    if args.get("near"):
+        return args["near"]
+    if current_user.is_authenticated:
+        customer_id = caller().customer_id
+        if customer_id is not None:
+            return catalogue.customer_pin(db.session, customer_id)
+    return None
 
 
 @blp.route("/services")
 class Services(MethodView):
     @blp.arguments(ServiceListArgs(), location="query")
-    @blp.response(200, ServiceSchema(many=True))
+    @blp.response(200, ServiceListItemSchema(many=True))
     def get(self, args):
-        """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access."""
-        def compute():
-            stmt = catalogue.service_search(args.get("q"), args.get("location"), args.get("pin_code"))
-            rows, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
-            return ServiceSchema(many=True).dump(rows), total
+        """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access.
 
-        return cached_page("services", (cache.CATALOGUE,), args, compute)
+        Each service comes with its professionals' numbers; with `near` (a logged-in customer's
+        own PIN code by default) the km to its nearest professional. `sort=popular`: most booked first.
+        """
+        # The caller's PIN code is part of the key: one customer's distances are never another's.
+        args = {**args, "near": _near(args)}
+        since, changes_at = catalogue.popularity_period(clock.now())
+        namespaces = (cache.CATALOGUE, cache.RATINGS)
+
+        def bookings():
+            return cache.cached(
+                (cache.CATALOGUE,), f"bookings:{since.isoformat()}",
+                lambda: catalogue.bookings_by_service(db.session, since),
+            )
+
+        def compute():
+            popularity = bookings() if args.get("sort") == catalogue.SORT_POPULAR else None
+            stmt = catalogue.service_search(
+                args.get("q"), args.get("location"), args.get("pin_code"), popularity=popularity
+            )
+            rows, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
+            ids = [service.id for service in rows]
+            numbers = catalogue.service_numbers(db.session, ids)
+            booked = popularity if popularity is not None else bookings()
+            origin = geo.centroid(args["near"])
+            nearest = catalogue.nearest_offers(db.session, ids, origin) if origin is not None else {}
+            items = ServiceSchema(many=True).dump(rows)
+            for item in items:
+                item.update(numbers[item["id"]], bookings_count=booked.get(item["id"], 0),
+                            nearest_km=nearest.get(item["id"]))
+            return items, total
+
+        # Popularity is counted up to the hour's start (the key): it moves once an hour, not with each booking.
+        return cached_page(f"services:{since:%Y%m%d%H}", namespaces, args, compute, valid_until=changes_at)
 
     @roles_required(ROLE_ADMIN)
     @blp.arguments(ServiceFields())
@@ -167,20 +256,58 @@ class ServiceById(MethodView):
 
 @blp.route("/service-packages/<int:service_id>")
 class ServicePackages(MethodView):
-    @blp.arguments(PlaceArgs(), location="query")
+    @blp.arguments(PackageArgs(), location="query")
     @blp.response(200, PackageSchema(many=True))
     def get(self, args, service_id: int):
-        """Approved, active professionals offering a service, best rated first; filter by place."""
-        def compute():
-            service = catalogue.live_service(db.session, service_id)
-            stmt = catalogue.packages_query(service_id, args.get("location"), args.get("pin_code"))
-            rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
-            durations = {row["professional_id"]: service.time_required for row in rows}
-            nexts = scheduling.next_available(db.session, durations)
-            return [_package(row, nexts[row["professional_id"]]) for row in rows], total
+        """Approved, active professionals offering a service. Anonymous access.
 
+        Nearest first from `near` (a logged-in customer's own PIN code by default), else best rated
+        first; `sort` picks another order. Filters: place (location, pin_code), `min_rating`,
+        `free_on` (a free slot that day).
+        """
+        near = _near(args)
+        sort = args.get("sort") or (catalogue.SORT_DISTANCE if near else catalogue.SORT_RATING)
+        if sort == catalogue.SORT_DISTANCE and near is None:
+            raise InvalidInput(fields={"sort": [catalogue.NO_PLACE_TO_SORT_FROM]})
+        # The effective place and order are part of the key: one customer's order is never another's.
+        args = {**args, "near": near, "sort": sort}
         # Next free times move with bookings and hours (the service's schedule namespace) and with
         # the clock (the time bucket in the key).
         namespaces = (cache.CATALOGUE, cache.RATINGS, cache.service_schedule_namespace(service_id))
         bucket, changes_at = scheduling.time_bucket()
+
+        def compute():
+            service = catalogue.live_service(db.session, service_id)
+            origin = geo.centroid(near)
+            only = _free_on(service, args, namespaces, bucket) if args.get("free_on") else None
+            stmt = catalogue.packages_query(
+                service_id, args.get("location"), args.get("pin_code"),
+                near=origin, sort=sort, min_rating=args.get("min_rating"), only=only,
+            )
+            rows, total = paging.page_of_rows(db.session, stmt, args["page"], args["per_page"])
+            ids = [row["professional_id"] for row in rows]
+            nexts = scheduling.next_available(db.session, {pid: service.time_required for pid in ids})
+            jobs = catalogue.jobs_done(db.session, ids)
+            return [_package(row, nexts[row["professional_id"]], jobs[row["professional_id"]], origin)
+                    for row in rows], total
+
         return cached_page(f"packages:{service_id}:{bucket}", namespaces, args, compute, valid_until=changes_at)
+
+
+def _free_on(service, args: dict, namespaces: tuple[str, ...], bucket: str) -> list[int]:
+    """The ids of the professionals the other filters keep who are free on `free_on` (cached for every page).
+
+    Free time cannot be asked of SQL: every candidate's calendar is read (three queries) and that
+    day walked in Python, so the cost grows with the service's professionals; the set is cached
+    under the same namespaces and time bucket as the pages, so the next pages and sorts reuse it.
+    """
+    filters = {k: args.get(k) for k in ("location", "pin_code", "min_rating", "free_on")}
+
+    def compute():
+        candidates = db.session.execute(
+            catalogue.package_ids(service.id, filters["location"], filters["pin_code"], filters["min_rating"])
+        ).scalars().all()
+        durations = {pid: service.time_required for pid in candidates}
+        return sorted(scheduling.free_on(db.session, durations, filters["free_on"]))
+
+    return cache.cached(namespaces, list_key(f"free:{service.id}:{bucket}", filters), compute)

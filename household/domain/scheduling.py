@@ -143,6 +143,34 @@ def next_available(s: Session, durations: dict[int, int]) -> dict[int, datetime 
     }
 
 
+def bookable_days() -> tuple[date, date]:
+    """The first and last local days on which a booking can start now (today .. the horizon's day)."""
+    r = rules()
+    now = clock.now()
+    return now.astimezone(r.tz).date(), (now + r.horizon).astimezone(r.tz).date()
+
+
+def free_on(s: Session, durations: dict[int, int], day: date) -> set[int]:
+    """Which of these professionals (id → their service's minutes) have at least one free slot on local `day`.
+
+    Reads every one's calendar (three queries whatever their number) and walks that one day:
+    the cost grows with the professionals given, so callers cache the answer.
+    """
+    first, last = bookable_days()
+    if not first <= day <= last:
+        raise InvalidInput(
+            fields={"free_on": [f"Choose a day from {first.isoformat()} to {last.isoformat()} (the booking window)."]}
+        )
+    r = rules()
+    now = clock.now()
+    cals = calendars(s, list(durations), now)
+    return {
+        pid
+        for pid, minutes in durations.items()
+        if next(slots.iter_free(cals[pid], timedelta(minutes=minutes), day, day, now, r), None) is not None
+    }
+
+
 def _local(when: datetime | None, r: slots.Rules) -> datetime | None:
     return None if when is None else when.astimezone(r.tz)
 
