@@ -27,6 +27,31 @@ const routes = [
     meta: { title: 'Create a customer account', guestOnly: true },
   },
   {
+    path: '/professionals/:id(\\d+)',
+    name: 'professional-public',
+    component: () => import('@/views/public/PublicProfileView.vue'),
+    meta: { title: 'Professional' },
+    props: true,
+  },
+  {
+    path: '/forgot-password',
+    name: 'forgot-password',
+    component: () => import('@/views/public/ForgotPasswordView.vue'),
+    meta: { title: 'Forgot password' },
+  },
+  {
+    path: '/reset-password',
+    name: 'reset-password',
+    component: () => import('@/views/public/ResetPasswordView.vue'),
+    meta: { title: 'Choose a new password' },
+  },
+  {
+    path: '/contact',
+    name: 'contact',
+    component: () => import('@/views/public/ContactView.vue'),
+    meta: { title: 'Contact us' },
+  },
+  {
     path: '/register/professional',
     name: 'register-professional',
     component: () => import('@/views/public/RegisterProfessionalView.vue'),
