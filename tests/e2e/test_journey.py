@@ -232,6 +232,7 @@ def test_professional_joins_customer_books_admin_follows_exports_and_blocks(app,
     customer_row = admin.locator(f'[data-testid="user-row"][data-email="{CUSTOMER["email"]}"]')
     expect(customer_row).to_have_attribute("data-active", "true")
     customer_row.get_by_test_id("user-block").click()
+    admin.get_by_test_id("confirm-modal").get_by_test_id("confirm-ok").click()
     expect(customer_row).to_have_attribute("data-active", "false")
     expect(customer_row.get_by_test_id("user-unblock")).to_be_visible()
 
