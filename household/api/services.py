@@ -61,14 +61,15 @@ class PlaceArgs(PageArgs):
     pin_code = PinCode()
 
 
-NEAR = PinCode(
-    metadata={"description": "A PIN code to measure distances from; a logged-in customer's own by default."}
-)
+def _near_field():
+    return PinCode(
+        metadata={"description": "A PIN code to measure distances from; a logged-in customer's own by default."}
+    )
 
 
 class ServiceListArgs(PlaceArgs):
     q = fields.String(validate=validate.Length(max=100))
-    near = NEAR
+    near = _near_field()
     sort = fields.String(
         validate=validate.OneOf(catalogue.SERVICE_SORTS),
         metadata={"description": "popular: most booked first; name (the default): A to Z."},
@@ -76,7 +77,7 @@ class ServiceListArgs(PlaceArgs):
 
 
 class PackageArgs(PlaceArgs):
-    near = NEAR
+    near = _near_field()
     sort = fields.String(
         validate=validate.OneOf(catalogue.PACKAGE_SORTS),
         metadata={"description": "distance (the default when a PIN code is known), rating (else) or experience."},
