@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import fields, validate
 
+from household.api.audit import log
 from household.api.fields import Email, PageArgs, StrictSchema, Text
 from household.api.pagination import headers_for
 from household.api.parsing import Blueprint
@@ -28,6 +29,10 @@ class ContactArgs(StrictSchema):
 
 class ContactReceived(ma.Schema):
     message = fields.String()
+
+
+class ContactMessagesArgs(PageArgs):
+    handled = fields.Boolean(metadata={"description": "true: handled messages only; false: open ones only"})
 
 
 class ContactMessageSchema(ma.Schema):
@@ -61,9 +66,41 @@ class Contact(MethodView):
 @blp.route("/contact-messages")
 class ContactMessages(MethodView):
     @roles_required(ROLE_ADMIN)
-    @blp.arguments(PageArgs(), location="query")
+    @blp.arguments(ContactMessagesArgs(), location="query")
     @blp.response(200, ContactMessageSchema(many=True))
     def get(self, args):
-        """Messages sent through the contact form, newest first."""
-        rows, total = paging.page_of(db.session, contact.messages(), args["page"], args["per_page"])
+        """Messages sent through the contact form, newest first; filter `handled` (true|false)."""
+        rows, total = paging.page_of(db.session, contact.messages(args.get("handled")), args["page"], args["per_page"])
         return rows, 200, headers_for(total, args["page"], args["per_page"])
+
+
+@blp.route("/contact-messages/<int:message_id>")
+class OneContactMessage(MethodView):
+    @roles_required(ROLE_ADMIN)
+    @blp.response(200, ContactMessageSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such message")
+    def get(self, message_id: int):
+        """One message (the admin's notification of a new message links to it)."""
+        return contact.message(db.session, message_id)
+
+
+@blp.route("/contact-messages/<int:message_id>/handled")
+class HandledContactMessage(MethodView):
+    @roles_required(ROLE_ADMIN)
+    @blp.response(200, ContactMessageSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such message")
+    def put(self, message_id: int):
+        """Mark a message as handled; audited. A handled message keeps its first handled_at (200)."""
+        log("contact_message_handle", "contact_message", message_id)
+        return contact.mark_handled(db.session, message_id)
+
+
+@blp.route("/contact-messages/<int:message_id>/open")
+class OpenContactMessage(MethodView):
+    @roles_required(ROLE_ADMIN)
+    @blp.response(200, ContactMessageSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such message")
+    def put(self, message_id: int):
+        """Mark a handled message as open again; audited. An open message is left as it is (200)."""
+        log("contact_message_reopen", "contact_message", message_id)
+        return contact.reopen(db.session, message_id)

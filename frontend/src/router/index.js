@@ -163,6 +163,12 @@ const routes = [
     meta: { title: 'Reviews', roles: ['admin'] },
   },
   {
+    path: '/admin/contact-messages',
+    name: 'admin-contact-messages',
+    component: () => import('@/views/admin/AdminContactMessagesView.vue'),
+    meta: { title: 'Contact messages', roles: ['admin'] },
+  },
+  {
     path: '/admin/exports',
     name: 'admin-exports',
     component: () => import('@/views/admin/AdminExportsView.vue'),
