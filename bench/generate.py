@@ -179,15 +179,31 @@ REVIEWS = {
 }
 
 
+def _real_pin(prefix: str, number: int, taken: set[str]) -> str:
+    """The first PIN code of the city's prefix from `number` on that exists (the app refuses others)."""
+    from household.domain import geo
+
+    for k in range(number, number + 1000):
+        pin = f"{prefix}{k % 1000:03d}"
+        if pin not in taken and geo.is_known(pin):
+            return pin
+    raise ValueError(f"no free PIN code under {prefix}")
+
+
 def places() -> list[tuple[str, str, str]]:
-    """(pin_code, locality, city) for a few hundred places."""
-    out = []
+    """(pin_code, locality, city) for a few hundred places, each a real PIN code of its city."""
+    out: list[tuple[str, str, str]] = []
+    taken: set[str] = set()
     for city, (prefix, areas) in BIG_CITIES.items():
         for k, area in enumerate(areas):
-            out.append((f"{prefix}{1 + k * 7:03d}", area, city))
+            pin = _real_pin(prefix, 1 + k * 7, taken)
+            taken.add(pin)
+            out.append((pin, area, city))
     for city, prefix in SMALL_CITIES.items():
         for k, area in enumerate(COMMON_AREAS):
-            out.append((f"{prefix}{1 + k * 3:03d}", area, city))
+            pin = _real_pin(prefix, 1 + k * 3, taken)
+            taken.add(pin)
+            out.append((pin, area, city))
     return out
 
 
@@ -444,7 +460,8 @@ class Dataset:
     USER_COLUMNS = ("id", "email", "password_hash", "name", "phone", "active", "created_at", "updated_at")
     ROLE_COLUMNS = ("user_id", "role_id")
     PRO_COLUMNS = ("id", "user_id", "service_id", "experience_years", "description", "location", "pin_code",
-                   "approval", "approval_changed_at", "rating_sum", "rating_count", "created_at")
+                   "approval", "approval_changed_at", "rating_sum", "rating_count", "created_at",
+                   "latitude", "longitude")
     CUSTOMER_COLUMNS = ("id", "user_id", "address", "location", "pin_code")
     REQUEST_COLUMNS = ("id", "service_id", "customer_id", "professional_id", "status", "date_of_request",
                        "end_time", "held_until", "price", "cancelled_by", "cancellation_fee",
@@ -500,7 +517,13 @@ class Dataset:
             yield (i + 1, first_user + i, self.pro_service[i], years,
                    f"{years} years of experience in {service.lower()}. Verified and insured, serving {area}.",
                    f"{area}, {city}", pin, self.pro_approval[i], changed, self.rating_sum[i],
-                   self.rating_count[i], joined)
+                   self.rating_count[i], joined, *self._centroid(pin))
+
+    def _centroid(self, pin: str) -> tuple[float | None, float | None]:
+        from household.domain import geo
+
+        point = geo.centroid(pin)
+        return (point[0], point[1]) if point else (None, None)
 
     def customer_table(self, first_user: int) -> Iterator[tuple]:
         rng = self.rng
