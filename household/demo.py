@@ -178,7 +178,7 @@ REPLIES = {
     1: "I am sorry you were not satisfied. Please tell me what went wrong so that I can make it right.",
 }
 # The review the admin hid, and why (the reviewer was told).
-HIDDEN_REVIEW = "Call me directly on 98450 11223 next time, he charges less outside the app."
+HIDDEN_REVIEW = "Good work. Book him directly on 98450 11223, it costs less than through the app."
 HIDDEN_REASON = "Shares a phone number and asks others to book outside the platform."
 
 # How far a booking may be pushed from its preferred day when that day has no free time.
