@@ -465,7 +465,8 @@ class Dataset:
     CUSTOMER_COLUMNS = ("id", "user_id", "address", "location", "pin_code")
     REQUEST_COLUMNS = ("id", "service_id", "customer_id", "professional_id", "status", "date_of_request",
                        "end_time", "held_until", "price", "cancelled_by", "cancellation_fee",
-                       "date_of_completion", "remarks", "rating", "review", "created_at", "updated_at")
+                       "date_of_completion", "remarks", "rating", "review", "created_at", "updated_at",
+                       "reviewed_at")
     HOURS_COLUMNS = ("professional_id", "weekday", "start_minute", "end_minute")
     TIME_OFF_COLUMNS = ("id", "professional_id", "start_at", "end_at", "reason", "created_at")
 
@@ -608,7 +609,7 @@ class Dataset:
             yield (k + 1, service, self.req_customer[k] + 1, pro + 1, status, self._when(when_ts),
                    self._when(end_ts), self._when(end_ts + BUFFER_MINUTES * 60), prices[service - 1], cancelled_by,
                    fee, done, remarks, rating, review, self._when(created_ts),
-                   self._when(max(updated_ts, created_ts)))
+                   self._when(max(updated_ts, created_ts)), done if rating is not None else None)
         self.placed = {**placed, "held_cancelled_for_lack_of_time": placer.overflow}
 
 

@@ -57,7 +57,10 @@ def save_document(pro: Professional, stream, filename: str | None, upload_dir: s
     pro.document_content_type = ctype
     pro.document_size = len(data)
     pro.document_uploaded_at = utcnow()
-    changes.event(object_session(pro), "document_uploaded", professional_id=pro.id)  # the admin reviews it
+    s = object_session(pro)
+    changes.event(s, "document_uploaded", professional_id=pro.id)  # the admin reviews it
+    # An approved professional with a document is shown as verified in the package lists.
+    changes.record(s, changes.CATALOGUE)
     return previous
 
 

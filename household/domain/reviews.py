@@ -176,9 +176,9 @@ def _reviews() -> Select:
         .join(Professional, Professional.id == ServiceRequest.professional_id)
         .join(requests.ProfessionalUser, requests.ProfessionalUser.id == Professional.user_id)
         .where(ServiceRequest.rating.is_not(None))
-        # Reviews given before review dates were kept have one (the migration's backfill); should one
-        # lack it, it goes last on both databases alike.
-        .order_by(ServiceRequest.reviewed_at.desc().nulls_last(), ServiceRequest.id.desc())
+        # Every rating has its date (set on closing; the migration dated the older ones), so this order
+        # is the indexes' ix_service_requests_reviews(_recent), read backwards.
+        .order_by(ServiceRequest.reviewed_at.desc(), ServiceRequest.id.desc())
     )
 
 

@@ -73,11 +73,19 @@ class ServiceRequest(Base):
             sqlite_where=text("status = 'completed'"),
             postgresql_where=text("status = 'completed'"),
         ),
-        # A professional's public reviews, newest first (household.domain.reviews).
+        # Reviews newest first (household.domain.reviews): a professional's public list, the admin's list.
         Index(
             "ix_service_requests_reviews",
             "professional_id",
             "reviewed_at",
+            "id",
+            sqlite_where=text("rating IS NOT NULL"),
+            postgresql_where=text("rating IS NOT NULL"),
+        ),
+        Index(
+            "ix_service_requests_reviews_recent",
+            "reviewed_at",
+            "id",
             sqlite_where=text("rating IS NOT NULL"),
             postgresql_where=text("rating IS NOT NULL"),
         ),

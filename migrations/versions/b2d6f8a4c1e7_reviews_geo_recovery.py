@@ -43,7 +43,10 @@ def upgrade():
     # Reviews given before this day: their date is the closing (or the last change) of the request.
     op.execute("UPDATE service_requests SET reviewed_at = COALESCE(date_of_completion, updated_at) "
                "WHERE rating IS NOT NULL")
-    op.create_index('ix_service_requests_reviews', 'service_requests', ['professional_id', 'reviewed_at'],
+    op.create_index('ix_service_requests_reviews', 'service_requests', ['professional_id', 'reviewed_at', 'id'],
+                    unique=False, sqlite_where=sa.text('rating IS NOT NULL'),
+                    postgresql_where=sa.text('rating IS NOT NULL'))
+    op.create_index('ix_service_requests_reviews_recent', 'service_requests', ['reviewed_at', 'id'],
                     unique=False, sqlite_where=sa.text('rating IS NOT NULL'),
                     postgresql_where=sa.text('rating IS NOT NULL'))
 
@@ -90,6 +93,7 @@ def downgrade():
     with op.batch_alter_table('professionals', schema=None) as batch_op:
         batch_op.drop_column('longitude')
         batch_op.drop_column('latitude')
+    op.drop_index('ix_service_requests_reviews_recent', table_name='service_requests')
     op.drop_index('ix_service_requests_reviews', table_name='service_requests')
     with op.batch_alter_table('service_requests', schema=None) as batch_op:
         batch_op.drop_column('review_hidden_reason')

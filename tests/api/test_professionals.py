@@ -85,3 +85,18 @@ def test_replacing_removes_the_old_file(app, market):
 
 def test_no_document_yet(market):
     assert_error(market.api.get(f"/api/professionals/{market.pro['professional_id']}/document", market.admin), 404)
+
+
+def test_an_upload_shows_the_approved_professional_as_verified_at_once(market):
+    """The package list is cached: the upload itself must drop it, or `verified` lags by up to a minute."""
+    api = market.api
+    path = f"/api/service-packages/{market.plumbing}"
+
+    def verified():
+        rows = api.get(path, market.alice_token).get_json()
+        return next(r["verified"] for r in rows if r["professional_id"] == market.pro["professional_id"])
+
+    assert verified() is False
+    assert verified() is False  # now served from the cache
+    assert upload(api, market.pro_token, PDF).status_code == 200
+    assert verified() is True
