@@ -23,7 +23,7 @@ export const servicesApi = {
   create: (payload) => api.post('/services', payload),
   update: (id, payload) => api.put(`/services/${encodeURIComponent(id)}`, payload),
   remove: (id) => api.del(`/services/${encodeURIComponent(id)}`),
-  // Anonymous visitors may be refused here; the service page then invites them to log in.
+  // Anyone may list a service's professionals; a logged-in customer's own PIN code is the default `near`.
   packages: (serviceId, params) =>
     api.list(`/service-packages/${encodeURIComponent(serviceId)}`, params, { skipUnauthorized: true }),
 }
