@@ -157,6 +157,8 @@ def _api_miss():
 
 
 def _register_frontend(app: Flask) -> None:
+    from household import static_assets
+
     dist = Path(app.config["FRONTEND_DIST"])
 
     @app.route("/api/<path:path>", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="api_miss")
@@ -169,10 +171,10 @@ def _register_frontend(app: Flask) -> None:
         # The API never falls through to the app shell: unknown /api paths are real 404s.
         if path.startswith("api/") or path == "api":
             _api_miss()
+        if path.startswith("assets/"):
+            return static_assets.send_asset(dist, path)
         if path and (dist / path).is_file():
             return send_from_directory(dist, path)
-        if path.startswith("assets/"):
-            raise NotFound()
         index = dist / "index.html"
         if not index.is_file():
             return (
@@ -181,6 +183,4 @@ def _register_frontend(app: Flask) -> None:
                 200,
                 {"Content-Type": "text/html; charset=utf-8"},
             )
-        resp = send_from_directory(dist, "index.html")
-        resp.headers["Cache-Control"] = "no-cache"
-        return resp
+        return static_assets.send_shell(dist)
