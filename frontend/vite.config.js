@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
+import { promisify } from 'node:util'
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import purgeCSSPlugin from '@fullhuman/postcss-purgecss'
 
 const API_TARGET = process.env.VITE_API_TARGET || 'http://127.0.0.1:5000'
 
@@ -36,9 +41,95 @@ function externalizeCssDataSvgs() {
   }
 }
 
-export default defineConfig({
+const COLORS = '(?:primary|secondary|success|danger|warning|info|light|dark)'
+
+/**
+ * Bootstrap's and Bootstrap Icons' CSS (~300 KB) trimmed to the rules whose classes the app
+ * names somewhere in index.html or src/ (PurgeCSS reads every word there). The app's own CSS
+ * (main.css, the components' <style>) is left whole. Classes put together at run time
+ * (`btn-${variant}`...) are kept by the safelist below: a new such class needs its pattern here.
+ * Bootstrap's JavaScript is not used (modals, toasts, collapses are Vue components), so no class
+ * appears that the sources don't name. Only the build is trimmed; `npm run dev` has everything.
+ */
+const purgeLibraryCss = purgeCSSPlugin({
+  content: ['./index.html', './src/**/*.{vue,js}'],
+  safelist: {
+    standard: ['html', 'body', 'modal-open', /^modal-(?:sm|lg|xl)$/],
+    deep: [],
+    greedy: [
+      new RegExp(`^(?:btn|alert|text-bg)-${COLORS}$`),
+      new RegExp(`^bg-${COLORS}-subtle$`),
+      new RegExp(`^text-${COLORS}-emphasis$`),
+    ],
+  },
+  keyframes: true,
+})
+
+/** PostCSS, on the two libraries' files only: purge, and let the icon font swap in (never block text). */
+const libraryCss = {
+  postcssPlugin: 'household:library-css',
+  OnceExit(root, helpers) {
+    const file = root.source?.input.file ?? ''
+    if (!/node_modules[\\/]bootstrap(?:-icons)?[\\/]/.test(file)) return undefined
+    root.walkAtRules('font-face', (rule) => {
+      rule.walkDecls('font-display', (decl) => {
+        decl.value = 'swap'
+      })
+      // Every browser the app supports reads woff2: the woff copy would only be dead weight.
+      rule.walkDecls('src', (decl) => {
+        decl.value = decl.value.replace(/,\s*url\([^)]*\.woff(?:\?[^)]*)?["']?\)\s*format\(["']?woff["']?\)/, '')
+      })
+    })
+    return purgeLibraryCss.OnceExit(root, helpers)
+  },
+}
+
+const brotli = promisify(brotliCompress)
+const gzipAsync = promisify(gzip)
+const COMPRESSIBLE = /\.(?:js|mjs|css|svg|json|html|txt|xml|map)$/
+
+/**
+ * Every compressible file under assets/ is written twice more: `<name>.br` (brotli, quality 11)
+ * and `<name>.gz` (gzip -9), each only when smaller than the file itself. The server
+ * (household/static_assets.py) sends the one the browser accepts, so it never compresses
+ * on a request. Fonts and images are compressed already and stay as they are.
+ */
+function precompressAssets() {
+  let outDir = 'dist'
+  return {
+    name: 'household:precompress-assets',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir
+    },
+    async writeBundle(options, bundle) {
+      const dir = options.dir || outDir
+      const files = Object.keys(bundle).filter((name) => name.startsWith('assets/') && COMPRESSIBLE.test(name))
+      await Promise.all(
+        files.map(async (name) => {
+          const path = join(dir, name)
+          const source = await readFile(path)
+          const [br, gz] = await Promise.all([
+            brotli(source, {
+              params: {
+                [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+                [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+                [zlib.BROTLI_PARAM_SIZE_HINT]: source.length,
+              },
+            }),
+            gzipAsync(source, { level: 9 }),
+          ])
+          if (br.length < source.length) await writeFile(`${path}.br`, br)
+          if (gz.length < source.length) await writeFile(`${path}.gz`, gz)
+        }),
+      )
+    },
+  }
+}
+
+export default defineConfig(({ command }) => ({
   base: '/',
-  plugins: [vue(), externalizeCssDataSvgs()],
+  plugins: [vue(), externalizeCssDataSvgs(), precompressAssets()],
   resolve: {
     alias: {
       '@': fileURLToPath(new URL('./src', import.meta.url)),
@@ -56,6 +147,9 @@ export default defineConfig({
       '/api': { target: API_TARGET, changeOrigin: false },
     },
   },
+  css: {
+    postcss: { plugins: command === 'build' ? [libraryCss] : [] },
+  },
   build: {
     outDir: 'dist',
     assetsDir: 'assets',
@@ -70,4 +164,4 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.js'],
     setupFiles: ['tests/unit/setup.js'],
   },
-})
+}))
