@@ -62,7 +62,8 @@ def send_asset(dist: Path, path: str) -> Response:
     has_variants = any(variant.is_file() for _, variant in _variants(file))
     encoding, chosen = choose_encoding(file) if has_variants else (None, file)
     mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = send_file(chosen, mimetype=mimetype, conditional=True, max_age=None)
+    # download_name: "Save as" keeps the file's own name, not the variant's.
+    response = send_file(chosen, mimetype=mimetype, download_name=file.name, conditional=True, max_age=None)
     if encoding is not None:
         response.headers["Content-Encoding"] = encoding
     if has_variants:

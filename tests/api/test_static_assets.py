@@ -86,6 +86,8 @@ def test_the_variant_follows_accept_encoding(web, accept, encoding, body):
     assert resp.headers["Content-Type"] == "text/javascript; charset=utf-8"
     assert "Accept-Encoding" in resp.headers["Vary"]
     assert resp.headers["Cache-Control"] == ASSET_CACHE_CONTROL
+    assert ".br" not in resp.headers.get("Content-Disposition", "")
+    assert ".gz" not in resp.headers.get("Content-Disposition", "")
 
 
 def test_css_keeps_its_type(web):
