@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import purgeCSSPlugin from '@fullhuman/postcss-purgecss'
+import subsetFont from 'subset-font'
 
 const API_TARGET = process.env.VITE_API_TARGET || 'http://127.0.0.1:5000'
 
@@ -65,22 +66,60 @@ const purgeLibraryCss = purgeCSSPlugin({
   keyframes: true,
 })
 
-/** PostCSS, on the two libraries' files only: purge, and let the icon font swap in (never block text). */
+const PRIVATE_USE = /[\uE000-\uF8FF]|[\u{F0000}-\u{FFFFD}]/gu
+const ICON_CACHE = fileURLToPath(new URL('./node_modules/.cache/household-icons/', import.meta.url))
+
+/**
+ * Bootstrap Icons' font has ~2000 glyphs (~130 KB as woff2); the app shows a few dozen. Once its CSS is
+ * trimmed, the glyphs that the remaining `content:` values name are cut out of the font into a small
+ * woff2 (node_modules/.cache/household-icons/<hash of it>/), and the @font-face points to that file:
+ * Vite then names the font by its bytes and the CSS by its final text, so a new icon makes new names.
+ */
+async function subsetIconFont(root, cssFile) {
+  const used = new Set()
+  root.walkDecls('content', (decl) => {
+    for (const ch of decl.value.match(PRIVATE_USE) ?? []) used.add(ch)
+    for (const [, hex] of decl.value.matchAll(/\\([0-9a-fA-F]{4,6})/g)) used.add(String.fromCodePoint(parseInt(hex, 16)))
+  })
+  if (used.size === 0) throw new Error('no icon of Bootstrap Icons is used: is the CSS trimmed too much?')
+  const jobs = []
+  root.walkAtRules('font-face', (rule) => {
+    rule.walkDecls('src', (decl) => {
+      const found = decl.value.match(/url\(["']?([^"')?]+\.woff2)(?:\?[^"')]*)?["']?\)/)
+      if (!found) throw new Error(`no woff2 in the icon font's src: ${decl.value}`)
+      jobs.push(
+        (async () => {
+          const original = await readFile(resolve(dirname(cssFile), found[1]))
+          const subset = await subsetFont(original, [...used].sort().join(''), { targetFormat: 'woff2' })
+          const dir = join(ICON_CACHE, createHash('sha256').update(subset).digest('hex').slice(0, 16))
+          await mkdir(dir, { recursive: true })
+          const target = join(dir, 'bootstrap-icons.woff2')
+          await writeFile(target, subset)
+          const url = relative(dirname(cssFile), target).split(sep).join('/')
+          decl.value = `url("${url}") format("woff2")`
+        })(),
+      )
+    })
+  })
+  await Promise.all(jobs)
+}
+
+/**
+ * PostCSS, on the two libraries' files only: purge; the icon font swaps in (never hides text),
+ * woff2 only (every browser the app supports reads it), cut down to the icons the app shows.
+ */
 const libraryCss = {
   postcssPlugin: 'household:library-css',
-  OnceExit(root, helpers) {
+  async OnceExit(root, helpers) {
     const file = root.source?.input.file ?? ''
-    if (!/node_modules[\\/]bootstrap(?:-icons)?[\\/]/.test(file)) return undefined
+    if (!/node_modules[\\/]bootstrap(?:-icons)?[\\/]/.test(file)) return
     root.walkAtRules('font-face', (rule) => {
       rule.walkDecls('font-display', (decl) => {
         decl.value = 'swap'
       })
-      // Every browser the app supports reads woff2: the woff copy would only be dead weight.
-      rule.walkDecls('src', (decl) => {
-        decl.value = decl.value.replace(/,\s*url\([^)]*\.woff(?:\?[^)]*)?["']?\)\s*format\(["']?woff["']?\)/, '')
-      })
     })
-    return purgeLibraryCss.OnceExit(root, helpers)
+    await purgeLibraryCss.OnceExit(root, helpers)
+    if (/[\\/]bootstrap-icons[\\/]/.test(file)) await subsetIconFont(root, file)
   },
 }
 

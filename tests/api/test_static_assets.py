@@ -266,3 +266,7 @@ def test_the_built_css_keeps_only_what_the_app_uses():
     assert face, "the icon font's @font-face"
     assert "font-display:swap" in face.group(0)
     assert '.woff"' not in face.group(0) and ".woff?" not in face.group(0)
+    # ... and it holds the few dozen glyphs the app shows, not all ~2000 (~130 KB).
+    font = re.search(r"url\(\"?(/assets/[^)\"?]+\.woff2)", face.group(0))
+    assert font, face.group(0)
+    assert (dist / font.group(1).lstrip("/")).stat().st_size < 30_000
