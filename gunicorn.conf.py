@@ -1,4 +1,11 @@
-"""gunicorn settings for `make run` and production; every value can be overridden from the environment."""
+"""gunicorn settings for the benchmark's fixed yardstick only: NOT how the app is served.
+
+The app is served by Granian (household/serving.py: the Procfile, `make run`, production; see the README's
+"Serving"). `make bench` runs the bare Flask app under gunicorn with this file and 2 workers x 4 gthreads
+(bench/common.py) as the conventional deployment every result is compared with. The README says how to serve
+the app with it in an emergency (`gunicorn --config gunicorn.conf.py wsgi:app`); that is not a tested setup.
+Every value can be overridden from the environment.
+"""
 
 import multiprocessing
 import os

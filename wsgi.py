@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
+"""The WSGI entry point: `python -m household.serving` serves `wsgi:app` with Granian."""
 
 from household import create_app
 

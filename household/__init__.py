@@ -73,9 +73,11 @@ def create_app(config: dict | None = None) -> Flask:
     from household.jobs import celery_init_app
 
     celery_init_app(app)
-    from household import fastpath
+    from household import fastpath, forwarded
 
     fastpath.install(app)
+    # Outermost: the stored answers and Flask both see the client's address and scheme.
+    forwarded.install(app)
     return app
 
 

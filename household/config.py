@@ -65,6 +65,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
+        # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (household.forwarded):
+        # addresses or networks, comma separated, "*" for any peer; empty: none (the headers are ignored).
+        "FORWARDED_ALLOW_IPS": os.environ.get("FORWARDED_ALLOW_IPS", "").strip(),
         # Cache
         "CACHE_TYPE": "RedisCache",
         "CACHE_REDIS_URL": redis_url,
@@ -160,6 +163,12 @@ def check_config(cfg: dict) -> None:
             )
         if cfg.get("DEBUG"):
             raise ConfigError("DEBUG must be off when APP_ENV=production.")
+    try:
+        from household.forwarded import parse
+
+        parse(cfg.get("FORWARDED_ALLOW_IPS") or "")
+    except ValueError as exc:
+        raise ConfigError(f"FORWARDED_ALLOW_IPS must list IP addresses or networks (or *): {exc}") from None
     step = cfg.get("SLOT_STEP_MINUTES", 30)
     if not 5 <= step <= 240 or 1440 % step:
         raise ConfigError("SLOT_STEP_MINUTES must divide a day (1440 minutes) and lie between 5 and 240.")
