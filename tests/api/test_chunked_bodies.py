@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.factories import customer_payload
-from tests.support import assert_error, gunicorn
+from tests.support import assert_error, web_server
 
 LIMIT = 4096
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def padded(size: int) -> bytes:
 
 
 def chunked(api, body: bytes):
-    # Werkzeug's servers and gunicorn de-chunk the body and set wsgi.input_terminated; no Content-Length.
+    # Werkzeug's servers, gunicorn and Granian de-chunk the body and set wsgi.input_terminated; no Content-Length.
     return api.post(
         "/api/auth/register/customer",
         input_stream=io.BytesIO(body),
@@ -69,10 +69,10 @@ def test_a_chunked_upload_is_parsed_from_the_body_read_once(market, small_limit,
 
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
-    """The production server (gunicorn.conf.py, one worker) with a small MAX_CONTENT_LENGTH."""
-    with gunicorn(app, tmp_path_factory.mktemp("chunked"), MAX_CONTENT_LENGTH=str(LIMIT),
-                  CACHE_KEY_PREFIX="hs-chunked:") as base:
-        yield base
+    """The production server (household.serving, one worker) with a small MAX_CONTENT_LENGTH."""
+    with web_server(app, tmp_path_factory.mktemp("chunked"), MAX_CONTENT_LENGTH=str(LIMIT),
+                    CACHE_KEY_PREFIX="hs-chunked:") as running:
+        yield running.base
 
 
 def _send_in_chunks(base: str, body: bytes) -> requests.Response:
@@ -82,7 +82,7 @@ def _send_in_chunks(base: str, body: bytes) -> requests.Response:
     )
 
 
-def test_gunicorn_answers_a_long_chunked_body_with_413(server):
+def test_the_server_answers_a_long_chunked_body_with_413(server):
     resp = _send_in_chunks(server, padded(LIMIT + 5000))
     assert resp.status_code == 413, resp.text
     assert resp.json() == {"error": {"status": 413, "message": "The request is too large."}}

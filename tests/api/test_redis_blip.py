@@ -1,6 +1,6 @@
 """Revocations and invalidations hold across web processes through a Redis blip.
 
-A real gunicorn with several worker processes talks to the real Redis through a proxy that the
+The real server (household.serving) with several worker processes talks to the real Redis through a proxy that the
 test cuts (Redis keeps everything it holds, nobody can reach it) and restores. While it is cut,
 a user logs out, is blocked, changes their password, or the admin changes a price. Once Redis
 is back, no worker may accept the old token or serve the old price, whichever worker answers.
@@ -21,7 +21,7 @@ from household.models import ServiceRequest, User
 from tests.conftest import REDIS_BASE
 from tests.factories import ADMIN_EMAIL, PASSWORD
 from tests.netproxy import CuttableProxy
-from tests.support import gunicorn
+from tests.support import web_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -40,9 +40,9 @@ def proxy():
 def server(app, proxy, tmp_path_factory):
     """WORKERS processes, with Redis behind the proxy."""
     db_number = urlparse(REDIS_BASE).path.lstrip("/") or "0"
-    with gunicorn(app, tmp_path_factory.mktemp("blip"), WEB_WORKERS=str(WORKERS),
-                  REDIS_URL=f"redis://{proxy.url_host}/{db_number}", CACHE_KEY_PREFIX="hs-blip:") as base:
-        yield base
+    with web_server(app, tmp_path_factory.mktemp("blip"), WEB_WORKERS=str(WORKERS),
+                    REDIS_URL=f"redis://{proxy.url_host}/{db_number}", CACHE_KEY_PREFIX="hs-blip:") as running:
+        yield running.base
 
 
 class Http:
