@@ -89,6 +89,7 @@ def app(database_url, tmp_root):
     app = create_app(app_config(database_url, tmp_root))
     with app.app_context():
         upgrade()
+    app.extensions["hs-test:limiter-state"] = _limiter_state()
     yield app
     with app.app_context():
         db.session.remove()
@@ -113,6 +114,19 @@ def _has_sqlite_sequence() -> bool:
     )
 
 
+# Flask-Limiter keeps its storage on the one Limiter object, not per app: a test that builds an app of its
+# own (one with Redis down, say) re-points every app's limits at that app's storage. Production has one
+# app per process; here each test starts from the session app's limiter again.
+_LIMITER_FIELDS = ("_storage", "_storage_uri", "_limiter", "_strategy", "_key_prefix", "_swallow_errors", "enabled",
+                   "_headers_enabled", "_retry_after", "_header_mapping")
+
+
+def _limiter_state() -> dict:
+    from household.extensions import limiter
+
+    return {name: getattr(limiter, name) for name in _LIMITER_FIELDS if hasattr(limiter, name)}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(app):
     """Every test starts from empty tables (plus roles and the admin) and an empty Redis database."""
@@ -125,6 +139,10 @@ def _fresh_state(app):
     # is cached for two minutes; household.cache), which the tests of that case set up themselves.
     client.set("hs-test:applied", 0)
     reset_state()
+    from household.extensions import limiter
+
+    for name, value in app.extensions["hs-test:limiter-state"].items():
+        setattr(limiter, name, value)
     with app.app_context():
         _clean_database()
         ensure_admin(db.session, factories.ADMIN_EMAIL, factories.PASSWORD)
