@@ -1,7 +1,8 @@
-"""The yardstick of the load benchmark: a bare Flask app answering a constant JSON body.
+"""The yardsticks of the load benchmark: a bare Flask app answering a constant JSON body.
 
-gunicorn serves it with the project's own gunicorn.conf.py, beside the real app, so that every
-figure of the real app can be given as a ratio to this one on the same machine at the same time.
+It is served twice beside the real app, by gunicorn with 2 workers x 4 gthreads (the conventional
+deployment, fixed) and by the app's own server with the app's settings, so that every figure of the
+real app can be given as a ratio to both on the same machine at the same time.
 """
 
 from flask import Flask, Response

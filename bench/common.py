@@ -23,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+# The fixed yardstick: the bare Flask app under gunicorn as it is conventionally deployed, 2 workers x 4
+# gthreads, whatever the machine or the preset (the app itself is served by household.serving: Granian).
+YARDSTICK_ENV = {"WEB_WORKERS": "2", "WEB_THREADS": "4", "WEB_MAX_REQUESTS": "0"}
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Flushed at the start of a run: a Redis database of the bench's own.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -241,14 +244,38 @@ class Process:
         self.proc = None
 
 
-class Server(Process):
-    """gunicorn started as the Procfile starts it (gunicorn.conf.py), on a free loopback port."""
+def gunicorn_conf() -> Path:
+    """gunicorn's settings file: bench/gunicorn.conf.py if the yardstick's own, else the project's."""
+    own = ROOT / "bench" / "gunicorn.conf.py"
+    return own if own.exists() else ROOT / "gunicorn.conf.py"
 
-    def __init__(self, wsgi: str, env: dict, log_path: Path, ready_path: str):
+
+def serving_command(wsgi: str, env: dict) -> list[str]:
+    """The command `make run` serves the app with (household.serving: Granian), for `wsgi` and this environment."""
+    from household import serving
+
+    return list(serving.command(app=wsgi, env=env))
+
+
+class Server(Process):
+    """A WSGI app on a free loopback port: served as `make run` serves it (household.serving, Granian), or
+    with kind="gunicorn" by gunicorn with its settings file and the yardstick's 2 workers x 4 gthreads."""
+
+    def __init__(self, wsgi: str, env: dict, log_path: Path, ready_path: str, kind: str = "granian"):
         port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        super().__init__([str(GUNICORN), "--config", "gunicorn.conf.py", wsgi],
-                         {**env, "PORT": str(port), "HOST": "127.0.0.1"}, log_path, self.base + ready_path)
+        self.base, self.kind, self.wsgi = f"http://127.0.0.1:{port}", kind, wsgi
+        env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
+        if kind == "gunicorn":
+            env.update(YARDSTICK_ENV)
+            cmd = [str(GUNICORN), "--config", str(gunicorn_conf()), wsgi]
+        else:
+            cmd = serving_command(wsgi, env)
+        super().__init__(cmd, env, log_path, self.base + ready_path)
+
+    def describe(self) -> str:
+        """The command line, shortened for the report (the interpreter's path left out)."""
+        cmd = [Path(c).name if k == 0 else c for k, c in enumerate(self.cmd)]
+        return " ".join(cmd).replace(f" {self.base.rsplit(':', 1)[1]}", " <port>")
 
 
 def server_env(url: str | None, settings: Settings) -> dict:
@@ -262,12 +289,40 @@ def server_env(url: str | None, settings: Settings) -> dict:
     return {**env, **settings.extra_env}
 
 
-def gunicorn_settings(extra_env: dict) -> dict:
-    """What gunicorn.conf.py makes of this environment."""
-    env = {**os.environ, **extra_env}
+def gunicorn_settings(extra_env: dict | None = None) -> dict:
+    """What gunicorn's settings file makes of this environment (by default: the yardstick's)."""
+    env = {**os.environ, **(YARDSTICK_ENV if extra_env is None else extra_env)}
     return {"workers": int(env.get("WEB_WORKERS") or (os.cpu_count() or 1) * 2),
             "threads": int(env.get("WEB_THREADS") or 4), "worker_class": "gthread",
-            "max_requests": int(env.get("WEB_MAX_REQUESTS") or 50000), "config": "gunicorn.conf.py"}
+            "max_requests": int(env.get("WEB_MAX_REQUESTS") or 50000), "config": gunicorn_conf().name}
+
+
+def serving_settings(extra_env: dict) -> dict:
+    """The command household.serving builds from this environment (port and host as placeholders), and the
+    settings read from it."""
+    env = {**os.environ, **extra_env, "PORT": "0", "HOST": "127.0.0.1"}
+    cmd = serving_command("wsgi:app", env)
+    text = " ".join([Path(cmd[0]).name, *cmd[1:]])
+
+    def option(name: str) -> str | None:
+        for k, arg in enumerate(cmd):
+            if arg == name and k + 1 < len(cmd):
+                return cmd[k + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+        return None
+
+    return {"server": "granian", "command": text, "workers": option("--workers"),
+            "threads": option("--blocking-threads"),
+            "header_timeout_ms": option("--http1-header-read-timeout"),
+            "env": {k: v for k, v in env.items() if k.startswith("WEB_")}}
+
+
+def describe_server(s: dict) -> str:
+    """"Granian, 2 workers x 4 blocking threads" (or gunicorn's, for results of before)."""
+    if s.get("server") == "granian":
+        return f"Granian, {s.get('workers') or '?'} workers x {s.get('threads') or '?'} blocking threads"
+    return f"gunicorn, {s.get('workers')} workers x {s.get('threads')} gthreads"
 
 
 @contextlib.contextmanager
@@ -388,7 +443,7 @@ def git_state() -> dict:
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.rstrip() if out.returncode == 0 else ""
 
-    changed = git("status", "--porcelain", "--", "household", "wsgi.py", "gunicorn.conf.py")
+    changed = git("status", "--porcelain", "--", "household", "wsgi.py", "gunicorn.conf.py", "frontend/src")
     return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted": [line[3:] for line in changed.splitlines()]}
 
 
@@ -414,4 +469,8 @@ def machine(url: str, redis_url: str) -> dict:
     wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
     info["wrk"] = (wrk_v.stdout + wrk_v.stderr).split("Copyright")[0].strip()
     info["gunicorn"] = gunicorn.__version__
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+
+        info["granian"] = version("granian")
     return info

@@ -1,12 +1,16 @@
-"""The load benchmark: wrk against gunicorn in its production configuration, and the SQL behind the lists.
+"""The load benchmark: wrk against the app as `make run` serves it, two yardsticks, and the SQL behind the lists.
 
-1. HTTP. gunicorn serves the app as the Procfile starts it (APP_ENV=production, the bench database,
-   its own Redis database flushed first) and, beside it, bench/bare_app.py with the same settings.
-   Every measurement of an endpoint is followed by one of the bare app, and its ratio is to the mean
-   of the bare runs just before and just after it: on a shared machine the bare app's own throughput
-   drifts by 20% within a run. An endpoint that can be asked again is measured in `rounds` such pairs
-   of half the duration and the round with the median ratio is kept, because a 10 s window now and
-   then runs at half speed, which one pair alone cannot tell from a slow endpoint.
+1. HTTP. The app is served as the Procfile starts it (household.serving: Granian; APP_ENV=production,
+   the bench database, its own Redis database flushed first). Beside it run two yardsticks, both
+   bench/bare_app.py (a bare Flask app answering a constant JSON body): under gunicorn with 2 workers
+   x 4 gthreads (the conventional deployment, fixed whatever the machine: the targets' "x gunicorn
+   bare") and under the app's own server with the app's settings ("x server bare": how much of what
+   the server can do the app's own path keeps). Every measurement of an endpoint is followed by one
+   run of each yardstick, and its ratio to a yardstick is to the mean of that yardstick's runs just
+   before and just after it: on a shared machine the bare app's own throughput drifts by 20% within a
+   run. An endpoint that can be asked again is measured in `rounds` such triples of half the duration
+   and the round with the median ratio to the gunicorn yardstick is kept, because a 10 s window now
+   and then runs at half speed, which one triple alone cannot tell from a slow endpoint.
    The scheduling rows (free slots, next free times, bookings and the booking race) are built by
    bench/scheduling.py, whose docstring says how each is measured.
 2. SQL without the cache. The statements the app really sends for an endpoint are recorded while the
@@ -152,14 +156,20 @@ def preflight(server: Server, endpoint: Endpoint) -> dict:
 
 
 class Measurements:
-    """The measurements of one run: each endpoint paired with the bare app, whose runs are all kept."""
+    """The measurements of one run: each endpoint followed by both yardsticks, whose runs are all kept."""
 
-    BARE = Endpoint("bare Flask app", "GET", "/")
+    YARDSTICKS = ("gunicorn", "server")  # the bare app under gunicorn 2 x 4 gthreads, and under the app's server
 
-    def __init__(self, url: str, settings: Settings, bare: Server, workdir: Path, log: Callable):
+    def __init__(self, url: str, settings: Settings, bare: dict[str, Server], workdir: Path, log: Callable):
         self.url, self.settings, self.bare, self.workdir, self.log = url, settings, bare, workdir, log
         self.half = settings.duration / 2
-        self.bare_runs = [self.measure(bare, self.BARE, self.half, settings.warmup)]
+        self.bare_runs: dict[str, list[dict]] = {}
+        for kind in self.YARDSTICKS:
+            self.bare_runs[kind] = [self.measure(bare[kind], self.bare_endpoint(kind), self.half, settings.warmup)]
+
+    def bare_endpoint(self, kind: str) -> Endpoint:
+        label = "gunicorn 2 x 4 gthreads" if kind == "gunicorn" else "server"
+        return Endpoint(f"bare Flask app ({label})", "GET", "/")
 
     def measure(self, server: Server, endpoint: Endpoint, seconds: float, warmup: float) -> dict:
         s = self.settings
@@ -197,17 +207,26 @@ class Measurements:
         return result
 
     def paired(self, server: Server, endpoint: Endpoint) -> dict:
-        """The endpoint, each time followed by the bare app; in rounds when it can be asked again."""
+        """The endpoint, each time followed by both yardsticks; in rounds when it can be asked again.
+
+        "ratio" is to the gunicorn yardstick, "ratio_server_bare" to the bare app under the same server.
+        """
         rounds = []
         for k in range(self.settings.rounds if endpoint.repeatable else 1):
             measured = self.measure(server, endpoint, self.half if endpoint.repeatable else self.settings.duration,
                                     self.settings.warmup if k == 0 else 0)
-            self.bare_runs.append(self.measure(self.bare, self.BARE, self.half, 0))
-            around = adjacent(self.bare_runs[-2], self.bare_runs[-1])
-            rounds.append({**measured, "bare_adjacent": around, "ratio": ratios(measured, around)})
+            around = {}
+            for kind in self.YARDSTICKS:
+                runs = self.bare_runs[kind]
+                runs.append(self.measure(self.bare[kind], self.bare_endpoint(kind), self.half, 0))
+                around[kind] = adjacent(runs[-2], runs[-1])
+            rounds.append({**measured, "bare_adjacent": around["gunicorn"],
+                           "ratio": ratios(measured, around["gunicorn"]), "server_bare_adjacent": around["server"],
+                           "ratio_server_bare": ratios(measured, around["server"])})
         kept = sorted(rounds, key=lambda r: r["ratio"]["rps"] or 0.0)[(len(rounds) - 1) // 2]
         extra = ("statuses", "unexpected", "race")
-        return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"], "p99_ms": r["p99_ms"],
+        return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"],
+                                    "ratio_server_bare_rps": r["ratio_server_bare"]["rps"], "p99_ms": r["p99_ms"],
                                     "server_cpu_ms": r["server_cpu_ms"], **{k: r[k] for k in extra if k in r}}
                                    for r in rounds]}
 
@@ -228,23 +247,30 @@ def ratios(measured: dict, bare: dict) -> dict:
 
 def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Callable = print,
         workdir: Path | None = None) -> dict:
-    """The bare app, the app's endpoints, then the SQL plans; everything measured."""
+    """The yardsticks, the app's endpoints, then the SQL plans; everything measured."""
     from bench import scheduling
 
     common.need_wrk()
     result: dict = {"settings": {
         "connections": settings.connections, "wrk_threads": settings.threads, "duration_s": settings.duration,
         "warmup_s": settings.warmup, "redis_url": settings.redis_url, "rounds": settings.rounds,
-        "gunicorn": common.gunicorn_settings(settings.extra_env)}}
+        "gunicorn": common.gunicorn_settings(), "server": common.serving_settings(settings.extra_env)}}
     result["loadavg_1m_at_start"] = round(common.wait_quiet(settings, log), 2)
+    result["max_load"] = settings.max_load
     env = common.server_env(url, settings)
-    log(f"Bare Flask app (gunicorn --config gunicorn.conf.py bench.bare_app:app), {settings.connections} "
-        f"connections; each endpoint in {settings.rounds} rounds of {settings.duration / 2:.0f} s, each followed by "
-        f"the bare app for as long")
-    with common.scratch(workdir) as wd, Server("bench.bare_app:app", env, wd / "bare.log", "/") as bare, \
+    server_name = common.describe_server(result["settings"]["server"])
+    log(f"Yardsticks: bench.bare_app:app under gunicorn (2 workers x 4 gthreads) and under {server_name}; "
+        f"{settings.connections} connections; each endpoint in {settings.rounds} rounds of "
+        f"{settings.duration / 2:.0f} s, each followed by both yardsticks for as long")
+    with common.scratch(workdir) as wd, \
+            Server("bench.bare_app:app", env, wd / "bare-gunicorn.log", "/", kind="gunicorn") as bare_gunicorn, \
+            Server("bench.bare_app:app", env, wd / "bare-server.log", "/") as bare_server, \
             contextlib.ExitStack() as later:
+        result["commands"] = {"gunicorn_bare": bare_gunicorn.describe(), "server_bare": bare_server.describe()}
+        bare = {"gunicorn": bare_gunicorn, "server": bare_server}
         measuring = Measurements(url, settings, bare, wd, log)
-        result["bare"] = measuring.bare_runs[0]
+        result["bare"] = measuring.bare_runs["gunicorn"][0]
+        result["bare_server"] = measuring.bare_runs["server"][0]
         common.flush_redis(settings.redis_url)
         picks = pick(url, settings.customers)
         sched = scheduling.pick(url)
@@ -252,9 +278,10 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
             "customers": picks.customers, "customer_request_counts": picks.customer_request_counts,
             "search": {"q": picks.search_q, "pin_code": picks.search_pin}, "package_service": picks.package_service,
             "scheduling": sched.summary()}
-        log("App (gunicorn --config gunicorn.conf.py wsgi:app, APP_ENV=production)")
+        log(f"App (wsgi:app under {server_name}, APP_ENV=production)")
         rows = result["endpoints"] = []
         with Server("wsgi:app", env, wd / "app.log", "/api/health") as app:
+            result["commands"]["app"] = app.describe()
             servers = {"app": app}
             tokens = [common.login(app.base, email) for email in picks.customers]
             admin = common.login(app.base, ADMIN_EMAIL)
@@ -264,7 +291,7 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
                          if e.selected(only)]
             for endpoint in todo:
                 if endpoint.server not in servers:
-                    log("App with every cache read a miss (gunicorn --config gunicorn.conf.py bench.uncached_app:app)")
+                    log(f"App with every cache read a miss (bench.uncached_app:app under {server_name})")
                     servers[endpoint.server] = later.enter_context(
                         Server(f"bench.{endpoint.server}_app:app", env, wd / f"{endpoint.server}.log", "/api/health"))
                 server = servers[endpoint.server]
@@ -272,13 +299,14 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
                 rows.append({"name": endpoint.name, "method": endpoint.method, "path": endpoint.path,
                              "response": check, **measuring.paired(server, endpoint)})
                 if endpoint.name == "services":
-                    # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the bare app sending
-                    # a body of the same size tells how much of the gap is the answer's size.
+                    # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the bare app under the
+                    # same server sending a body of the same size tells how much of the gap is the answer's size.
                     sized = Endpoint("bare Flask app, same body size as services", "GET", f"/sized/{check['bytes']}")
-                    result["bare_same_size"] = {"bytes": check["bytes"], **measuring.paired(bare, sized)}
+                    result["bare_same_size"] = {"bytes": check["bytes"], **measuring.paired(bare_server, sized)}
                     rows[-1]["ratio_same_size"] = ratios(rows[-1], result["bare_same_size"])
             result["server_log_tail"] = app.tail()[-1500:]
-        result["bare_runs_rps"] = [r["rps"] for r in measuring.bare_runs]
+        result["bare_runs_rps"] = [r["rps"] for r in measuring.bare_runs["gunicorn"]]
+        result["bare_server_runs_rps"] = [r["rps"] for r in measuring.bare_runs["server"]]
     result["held_overlaps_after"] = scheduling.held_overlaps(url)
     log(f"Held bookings overlapping another of the same professional, whole database: {result['held_overlaps_after']}")
     log(f"SQL without the cache (median of {settings.sql_repeats})")

@@ -1,17 +1,18 @@
 """The soak: minutes of mixed load on the production server configuration, zero errors, flat memory.
 
-gunicorn is started as for the load benchmark but with worker recycling off (WEB_MAX_REQUESTS=0), so
-a leak cannot hide behind recycled workers. One wrk run (wrk.lua in its soak mode) sends a shuffled
-mix for the whole time: catalogue reads (plain, searched by word and/or PIN code), service packages,
-customers' and professionals' lists, the admin's deep pages, bookings (each the professional's first
-free slot), customers' edits of their open requests (remarks, or a move between two free slots), and
-every booking walked through a legal lifecycle. Meanwhile the total RSS and PSS of
-gunicorn's master and workers are sampled from /proc.
+The app is served as for the load benchmark (household.serving: Granian, as `make run` serves it) with
+worker recycling off (WEB_LIFETIME_SECONDS=0 and WEB_MAX_RSS_MB=0: no --workers-lifetime, no
+--workers-max-rss), so a leak cannot hide behind recycled workers. One wrk run (wrk.lua in its soak
+mode) sends a shuffled mix for the whole time: catalogue reads (plain, searched by word and/or PIN
+code), service packages, customers' and professionals' lists, the admin's deep pages, bookings (each
+the professional's first free slot), customers' edits of their open requests (remarks, or a move
+between two free slots), and every booking walked through a legal lifecycle. Meanwhile the total RSS
+and PSS of the server's main process and workers are sampled from /proc.
 
 Pass: no socket error, no response outside 2xx, the same worker processes from start to end, and
 memory growth under 20%: (mean of the last 30 s - mean of the first 30 s after a 30 s warm-up) /
-that first mean, for RSS and for PSS (the larger counts). PSS shares the pages forked from the
-preloaded master fairly between processes; RSS counts them in every worker.
+that first mean, for RSS and for PSS (the larger counts). PSS shares the pages shared between
+processes fairly; RSS counts them in every one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from bench.common import ADMIN_EMAIL, Server, Settings
 from bench.load import Picks, pick
 
 MAX_GROWTH_PCT = 20.0
+NO_RECYCLING = {"WEB_LIFETIME_SECONDS": "0", "WEB_MAX_RSS_MB": "0"}  # household.serving's recycling, off
+RECYCLING_OFF = "disabled (WEB_LIFETIME_SECONDS=0, WEB_MAX_RSS_MB=0)"
 CHAIN = "soak-chain"  # the remarks by which wrk.lua knows the bookings to walk through the lifecycle
 EDITED = "soak-edit"  # remarks of the open requests customers keep editing
 
@@ -106,7 +109,7 @@ def rotation(picks: Picks, customers: list[str], admin: str, pros: list[Pro], pr
 
 
 class Sampler(threading.Thread):
-    """Total RSS and PSS (MB) of gunicorn's master and workers, every `every` seconds."""
+    """Total RSS and PSS (MB) of the server's main process and workers, every `every` seconds."""
 
     def __init__(self, server: Server, every: float):
         super().__init__(daemon=True)
@@ -166,7 +169,7 @@ def verdict(result: dict) -> dict:
     elif growth >= MAX_GROWTH_PCT:
         why.append(f"memory grew {growth:.1f}%")
     if result["workers_replaced"]:
-        why.append("gunicorn replaced workers during the run (memory figures do not follow one set of processes)")
+        why.append("the server replaced workers during the run (memory figures do not follow one set of processes)")
     return {"passed": not why, "errors": result["non2xx"] + result["socket_errors"], "growth_pct": growth,
             "max_growth_pct": MAX_GROWTH_PCT, "reasons": why}
 
@@ -191,24 +194,26 @@ def run(url: str, settings: Settings, seconds: float = 300.0, *, warmup: float |
     window = min(30.0, seconds / 10) if window is None else window
     sample_every = min(5.0, seconds / 20) if sample_every is None else sample_every
     common.need_wrk()
-    settings = dataclasses.replace(settings, extra_env={**settings.extra_env, "WEB_MAX_REQUESTS": "0"})
-    gunicorn = common.gunicorn_settings(settings.extra_env)
+    settings = dataclasses.replace(settings, extra_env={**settings.extra_env, **NO_RECYCLING})
+    served = common.serving_settings(settings.extra_env)
     result: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"seconds": seconds, "connections": settings.connections, "wrk_threads": settings.threads,
                      "warmup_s": warmup, "window_s": window, "sample_every_s": sample_every,
-                     "redis_url": settings.redis_url, "gunicorn": gunicorn},
-        "worker_recycling": "disabled (WEB_MAX_REQUESTS=0)", "nproc": os.cpu_count(), "git": common.git_state()}
+                     "redis_url": settings.redis_url, "server": served},
+        "worker_recycling": RECYCLING_OFF, "max_load": settings.max_load, "nproc": os.cpu_count(),
+        "git": common.git_state()}
     common.wait_quiet(settings, log)
     common.flush_redis(settings.redis_url)
     picks = pick(url, settings.customers)
     pros = bookable(url)
     first_new_id = common.rows(url, "SELECT coalesce(max(id), 0) FROM service_requests")[0][0]
-    log(f"Soak: gunicorn --config gunicorn.conf.py wsgi:app, APP_ENV=production, {gunicorn['workers']} workers x "
-        f"{gunicorn['threads']} threads, worker recycling disabled (WEB_MAX_REQUESTS=0); wrk {settings.threads} "
-        f"threads, {settings.connections} connections, {seconds:.0f} s of mixed requests")
+    log(f"Soak: wsgi:app under {common.describe_server(served)} ({served['command']}), APP_ENV=production, "
+        f"worker recycling {RECYCLING_OFF}; wrk {settings.threads} threads, {settings.connections} "
+        f"connections, {seconds:.0f} s of mixed requests")
     with common.scratch(workdir) as wd:
         with Server("wsgi:app", common.server_env(url, settings), wd / "soak-app.log", "/api/health") as server:
+            result["command"] = server.describe()
             customers = [common.login(server.base, email) for email in picks.customers]
             admin = common.login(server.base, ADMIN_EMAIL)
             pro_tokens = [common.login(server.base, p.email) for p in pros]

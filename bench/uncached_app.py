@@ -1,4 +1,4 @@
-"""The app as wsgi.py serves it, but every cached answer is computed afresh: `gunicorn bench.uncached_app:app`.
+"""The app as wsgi.py serves it, but every cached answer is computed afresh: `bench.uncached_app:app`.
 
 For the "uncached" rows of answers too few to ask each only once within a run (a service's first
 100 professionals with their next free times: a few dozen pages in the whole dataset). Each read of
@@ -30,6 +30,6 @@ def _offer_nothing(*_args, **_kwargs) -> None:
 cache.cached = _cold
 fastpath.offer = _offer_nothing
 
-from wsgi import app  # noqa: E402 - after the patches, which the preloaded master hands to every worker
+from wsgi import app  # noqa: E402 - after the patches, made in every worker process that imports this module
 
 __all__ = ["app"]

@@ -73,25 +73,38 @@ def test_tiny_load_run(tiny_db, tmp_path):
     rows = list(report.iter_rows(result))
     size = result["endpoints"][0]["response"]["bytes"]
     assert [r["name"] for r in rows] == [
-        "bare Flask app", f"bare Flask app, {size:,}-byte body", "services", "customer requests"]
+        "bare Flask app, gunicorn 2 x 4 gthreads (the yardstick)", "bare Flask app, Granian",
+        f"bare Flask app, Granian, {size:,}-byte body", "services", "customer requests"]
+    # the app under household.serving's command (Granian), the yardstick under gunicorn 2 x 4 gthreads
+    assert result["commands"]["app"].startswith("python -m granian --interface wsgi ")
+    assert result["commands"]["app"].endswith(" wsgi:app") and "--workers 2 --blocking-threads 2" in result["commands"]["app"]
+    assert result["commands"]["server_bare"].endswith(" bench.bare_app:app")
+    assert "gunicorn --config" in result["commands"]["gunicorn_bare"]
+    assert result["settings"]["gunicorn"]["workers"] == 2 and result["settings"]["gunicorn"]["threads"] == 4
     for row in rows:
         assert row["rps"] > 0, row
         assert row["non2xx"] == 0 and row["socket_errors"] == 0, row
         assert row["p50_ms"] <= row["p99_ms"]
-    # Each measurement is taken between two bare runs and its ratio is to their mean; each row is
-    # measured in 2 rounds (services, the same-size reference, customer requests) and keeps the lower.
-    bare_runs = result["bare_runs_rps"]
-    assert len(bare_runs) == 1 + 3 * 2 and bare_runs[0] == rows[0]["rps"]
-    order = [rows[2], rows[1], rows[3]]  # as measured
+    # Each measurement is followed by a run of each yardstick and its ratio to one is to the mean of that
+    # yardstick's runs around it; each row is measured in 2 rounds (services, the same-size reference on
+    # the bare app under Granian, customer requests) and keeps the lower ratio to gunicorn.
+    gunicorn_runs, server_runs = result["bare_runs_rps"], result["bare_server_runs_rps"]
+    assert len(gunicorn_runs) == len(server_runs) == 1 + 3 * 2
+    assert gunicorn_runs[0] == rows[0]["rps"] and server_runs[0] == rows[1]["rps"]
+    order = [rows[3], rows[2], rows[4]]  # as measured
     for n, row in enumerate(order):
         assert len(row["rounds"]) == 2
         for k, one in enumerate(row["rounds"]):
-            around = (bare_runs[2 * n + k] + bare_runs[2 * n + k + 1]) / 2
+            around = (gunicorn_runs[2 * n + k] + gunicorn_runs[2 * n + k + 1]) / 2
             assert one["ratio_rps"] == pytest.approx(one["rps"] / around, rel=0.01)
+            around = (server_runs[2 * n + k] + server_runs[2 * n + k + 1]) / 2
+            assert one["ratio_server_bare_rps"] == pytest.approx(one["rps"] / around, rel=0.01)
         assert row["ratio"]["rps"] == min(one["ratio_rps"] for one in row["rounds"])
         assert row["ratio"]["rps"] == pytest.approx(row["rps"] / row["bare_adjacent"]["rps"], rel=0.01)
+        assert row["ratio_server_bare"]["rps"] == pytest.approx(row["rps"] / row["server_bare_adjacent"]["rps"],
+                                                                rel=0.01)
     # The same-size reference: the bare app really sent a body of the catalogue's size.
-    assert rows[2]["ratio_same_size"]["rps"] == pytest.approx(rows[2]["rps"] / rows[1]["rps"], rel=0.01)
+    assert rows[3]["ratio_same_size"]["rps"] == pytest.approx(rows[3]["rps"] / rows[2]["rps"], rel=0.01)
     from bench import bare_app
 
     assert abs(len(bare_app.app.test_client().get(f"/sized/{size}").data) - size) < 200
@@ -102,6 +115,12 @@ def test_tiny_load_run(tiny_db, tmp_path):
 
     png = report.throughput_chart(result, tmp_path / "throughput.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = report.load_table(result)
+    assert "| x gunicorn bare | x Granian bare |" in text
+    targets = {t["target"]: t for t in report.targets(result)}
+    assert targets["cached GET /api/services: throughput"]["goal"] == ">= 2.5 x the bare app under gunicorn 2 x 4"
+    assert targets["GET /api/service-requests (customer): p99"]["goal"] == "< 15 ms"
+    assert targets["Lighthouse mobile performance, home / a service page / login"]["verdict"] == "not measured"
 
 
 def test_readme_shows_the_last_results():
@@ -214,3 +233,66 @@ def test_tiny_scheduling_run(tiny_db, tmp_path):
     text = report.report({**result, "when": "now", "preset": "tiny", "seconds": 1, "dataset": gen.check(tiny_db),
                           "machine": {}, "targets": report.targets(result)})
     assert "Booking race" in text and "conflict query (ensure_no_overlap)" in text
+
+
+# --- slow clients -------------------------------------------------------------------------------
+
+
+def test_tiny_slow_clients(tiny_db, tmp_path):
+    """12 connections dripping headers for 4 s: the app's health checks keep answering, the yardstick starves.
+
+    The same run as `make bench`'s 40 connections for 20 s, scaled down and bounded (about 10 s). The app's
+    server has a 2 s header read timeout here, so it closes the slow connections, which open again.
+    """
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from bench import slowclients
+
+    settings = common.Settings(redis_url=REDIS_URL, extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2",
+                                                               "WEB_HEADER_TIMEOUT_SECONDS": "2",
+                                                               "LOG_LEVEL": "WARNING"})
+    result = slowclients.measure(tiny_db, settings, log=lambda _m: None, workdir=tmp_path, connections=12,
+                                 seconds=4, drip_every=1, check_every=0.25)
+    app, bare = result["app"], result["gunicorn_bare"]
+    assert result["command"].startswith("python -m granian ") and "--http1-header-read-timeout 2000" in result["command"]
+    assert app["checks"] >= 8 and app["failed"] == 0 and app["over"] == 0, app["slow_over"]
+    assert app["max_ms"] < 2000
+    slow = app["slow_clients"]
+    assert slow["peak_open"] == 12 and slow["header_lines_sent"] > 12
+    # closed by the header read timeout after about 2 s, and opened again at once
+    assert slow["closed_by_server"] >= 12 and slow["opened"] >= 24, slow
+    assert 1.5 < slow["closed_after_s"]["min"] and slow["closed_after_s"]["max"] < 3.5, slow
+    # The yardstick's 8 threads each block on one slow client: its health check waits for the drip to end,
+    # so the measure can fail.
+    assert bare["over"] >= 1 and bare["max_ms"] > 2000, bare
+    assert bare["slow_clients"]["closed_by_server"] == 0
+    table = report.slow_clients_table(result)
+    assert "| the app under Granian, 2 workers x 2 blocking threads |" in table
+    assert "the bare app under gunicorn 2 x 4 gthreads (reference)" in table
+
+
+def test_percentile_and_report_parts():
+    from bench import slowclients
+
+    assert slowclients.percentile([], 99) is None
+    assert slowclients.percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert slowclients.percentile([float(v) for v in range(1, 101)], 99) == 99.0
+    assert slowclients.percentile([float(v) for v in range(1, 41)], 99) == 40.0  # 40 checks: p99 is the max
+    slow = {"settings": {"connections": 40, "seconds": 20.0, "drip_every_s": 2.0, "check_every_s": 0.5, "over_s": 2.0,
+                         "health_path": "/api/health"},
+            "checks": 40, "failed": 0, "over": 1, "p50_ms": 1.0, "p99_ms": 2500.0, "max_ms": 2500.0,
+            "slow_clients": {"opened": 40, "peak_open": 40, "closed_by_server": 0, "closed_after_s": None}}
+    found = {t["target"]: t for t in report.targets({"slow_clients": {"app": slow}})}
+    one = found["slow clients (40 dripping headers for 20 s): /api/health checks over 2 s"]
+    assert one["verdict"] == "MISSED" and one["measured"] == "1 of 40 (p99 2500.0 ms, max 2500.0 ms)"
+    # Lighthouse: scores as 0-1 (its JSON) or 0-100, per page; a gap is reported as such
+    lh = {"pages": [{"name": "home", "url": "/", "scores": {"performance": 0.96, "accessibility": 1.0}},
+                    {"name": "login", "url": "/login", "scores": {"performance": 90, "accessibility": 100}}]}
+    found = {t["target"]: t["verdict"] for t in report.targets({"lighthouse": lh})}
+    assert found == {"Lighthouse mobile performance, home": "met", "Lighthouse accessibility, home": "met",
+                     "Lighthouse mobile performance, login": "MISSED", "Lighthouse accessibility, login": "met"}
+    assert "| home (`/`) | 96 | 100 |" in report.lighthouse_table(lh)
+    gap = {"when": "now", "missing": "bench/lighthouse.py could not be imported"}
+    assert report.lighthouse_table(gap) == "_Lighthouse was not run: bench/lighthouse.py could not be imported._"

@@ -44,8 +44,11 @@ def test_tiny_soak(tiny_db, redis_url, tmp_path):
     result = soak.run(tiny_db, settings, seconds=4, warmup=1, window=1, sample_every=0.5, log=lambda _m: None,
                       workdir=tmp_path)
 
-    assert result["settings"]["gunicorn"]["max_requests"] == 0
-    assert result["worker_recycling"] == "disabled (WEB_MAX_REQUESTS=0)"
+    # served as `make run` serves it (household.serving: Granian), without worker recycling
+    assert result["settings"]["server"]["server"] == "granian"
+    assert "--workers-lifetime" not in result["command"] and "--workers-max-rss" not in result["command"]
+    assert result["command"].startswith("python -m granian ") and result["command"].endswith(" wsgi:app")
+    assert result["worker_recycling"] == soak.RECYCLING_OFF
     assert result["requests"] > 0
     # every completed response was counted by soak.lua, and each one was a 2xx
     assert sum(result["statuses"].values()) == result["requests"], result["statuses"]
@@ -75,12 +78,12 @@ def test_tiny_soak(tiny_db, redis_url, tmp_path):
     assert v["passed"] == (v["growth_pct"] < soak.MAX_GROWTH_PCT), v
     text = report.soak_table(result)
     assert "| non-2xx / socket errors | 0 / 0 |" in text
-    assert "WEB_MAX_REQUESTS=0" in text
+    assert soak.RECYCLING_OFF in text and "Granian, 2 workers x 2 blocking threads" in text
 
 
 @needs_wrk
 def test_status_counting_sees_every_non_2xx(redis_url, tmp_path):
-    """soak.lua against the bare app with a 404 and a 405 in the rotation: counted, and the verdict fails."""
+    """wrk.lua's soak mode against the bare app with a 404 and a 405 in the rotation: counted, the verdict fails."""
     settings = common.Settings(connections=2, threads=2, redis_url=redis_url, extra_env=SMALL_SERVER)
     lines = ["GET\t/\t-\t-", "GET\t/no-such-page\t-\t-", "POST\t/\t-\t{}"]
     env = common.server_env(None, settings)
