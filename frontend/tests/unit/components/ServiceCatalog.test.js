@@ -1,0 +1,61 @@
+// The catalogue's loading state: the first one holds a screen's height (nothing below it jumps when the
+// services arrive, the home page's layout shift), a later one (a search) does not.
+import { flushPromises, mount } from '@vue/test-utils'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import ServiceCatalog from '@/components/ServiceCatalog.vue'
+import { servicesApi } from '@/api/resources'
+
+vi.mock('@/api/resources', () => ({ servicesApi: { list: vi.fn() } }))
+
+const service = (id, name) => ({ id, name, description: '', price: 499, time_required: 60 })
+
+function deferred() {
+  let resolve
+  const promise = new Promise((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}
+
+async function mountCatalog() {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', name: 'home', component: { render: () => null } },
+      { path: '/services/:id', name: 'service', component: { render: () => null } },
+    ],
+  })
+  await router.push('/')
+  await router.isReady()
+  const w = mount(ServiceCatalog, { global: { plugins: [router] } })
+  return { w, router }
+}
+
+describe('ServiceCatalog loading', () => {
+  beforeEach(() => vi.clearAllMocks())
+
+  it('keeps a screen of room while the first answer loads, and not on a later search', async () => {
+    const first = deferred()
+    servicesApi.list.mockReturnValueOnce(first.promise)
+    const { w, router } = await mountCatalog()
+
+    const spinner = w.get('[data-testid="loading"]')
+    expect(spinner.classes()).toContain('catalog-first-load')
+
+    first.resolve({ items: [service(1, 'Plumbing Repair'), service(2, 'Home Deep Cleaning')], total: 2 })
+    await flushPromises()
+    expect(w.find('[data-testid="loading"]').exists()).toBe(false)
+    expect(w.text()).toContain('Plumbing Repair')
+
+    const second = deferred()
+    servicesApi.list.mockReturnValueOnce(second.promise)
+    await router.push({ query: { q: 'plumb' } })
+    await flushPromises()
+    const again = w.get('[data-testid="loading"]')
+    expect(again.classes()).not.toContain('catalog-first-load')
+    second.resolve({ items: [service(1, 'Plumbing Repair')], total: 1 })
+    await flushPromises()
+    expect(w.find('[data-testid="loading"]').exists()).toBe(false)
+  })
+})
