@@ -110,7 +110,7 @@ def wait_for_health(base: str, proc: subprocess.Popen | None = None, timeout: fl
 
 
 @contextlib.contextmanager
-def web_server(app, log_dir, *, wsgi: str = "wsgi:app", **settings: str):
+def web_server(app, log_dir, *, wsgi: str = "wsgi:app", port: int | None = None, **settings: str):
     """The server as `make run` starts it (household.serving.command, Granian) on the test app's database.
 
     `settings` are environment variables for the server (WEB_WORKERS, REDIS_URL, CACHE_KEY_PREFIX...).
@@ -120,7 +120,7 @@ def web_server(app, log_dir, *, wsgi: str = "wsgi:app", **settings: str):
 
     from household.serving import command
 
-    port = free_port()
+    port = port or free_port()
     env = server_env(app, port, **settings)
     log_path = Path(log_dir) / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process

@@ -1,7 +1,11 @@
 """End-to-end fixtures: the test app served over real HTTP, Debian's Chromium driven by Playwright, a real worker.
 
-- `live_server`: the session `app` (fresh database, real Redis) on 127.0.0.1:<free port>, in a thread, for the
-  e2e package; `app.config["PUBLIC_URL"]` points at it while it runs.
+- `live_server`: the session `app`'s database, Redis and folders served on 127.0.0.1:<free port> for the e2e
+  package as `make run` serves them: the real server (household.serving: Granian, two worker processes) in a
+  subprocess with the app's settings in its environment; `app.config["PUBLIC_URL"]` points at it while it runs
+  (the in-process Celery worker writes links with it). Writes a test makes in-process (`api`, the database)
+  reach it as another web process's would: same database, same Redis and key prefix. E2E_SERVER=inprocess
+  serves the in-process app from a thread instead (werkzeug), for debugging with breakpoints.
 - `browser`: one headless Chromium (/usr/bin/chromium) for the package; the tests are skipped when it is missing.
 - `new_page(**context_options)`: a page in a fresh browser context (own cookies, storage and downloads);
   every context is watched (console errors, uncaught exceptions, 4xx/5xx answers, requests to other hosts)
@@ -32,6 +36,7 @@ from tests.e2e.support import (
     BrowserLog,
     playwright_sync,
 )
+from tests.support import free_port, web_server
 
 # ---------------------------------------------------------------------------------------------------------------
 # The app over HTTP
@@ -50,25 +55,44 @@ class LiveServer:
 
 
 @pytest.fixture(scope="package")
-def live_server(app) -> Iterator[LiveServer]:
+def live_server(app, tmp_path_factory) -> Iterator[LiveServer]:
     index = Path(app.config["FRONTEND_DIST"]) / "index.html"
     if not index.is_file():
         pytest.fail(
             f"The web app is not built: {index} is missing. Run `make frontend` (npm ci + vite build) first.",
             pytrace=False,
         )
-    server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
-    url = f"http://{HOST}:{server.server_port}"
     saved_public_url = app.config.get("PUBLIC_URL")
+    if os.environ.get("E2E_SERVER") == "inprocess":
+        server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
+        url = f"http://{HOST}:{server.server_port}"
+        app.config["PUBLIC_URL"] = url
+        thread = threading.Thread(target=server.serve_forever, name="e2e-http", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(url)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(10)
+            app.config["PUBLIC_URL"] = saved_public_url
+        return
+    port = free_port()
+    url = f"http://{HOST}:{port}"
     app.config["PUBLIC_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="e2e-http", daemon=True)
-    thread.start()
+    # The app's settings that the environment carries (the rest are the server_env defaults or the same).
+    settings = {name: str(app.config[name]) for name in (
+        "CACHE_KEY_PREFIX", "CACHE_LEASE_SECONDS", "FRONTEND_DIST", "ADMIN_EMAIL", "APP_TIMEZONE")}
+    settings |= {name: value for name, value in app.config.items()
+                 if name.startswith("RATELIMIT_") and isinstance(value, str) and " per " in value}
+    settings["RATELIMIT_ENABLED"] = "true" if app.config["RATELIMIT_ENABLED"] else "false"
     try:
-        yield LiveServer(url)
+        with web_server(app, tmp_path_factory.mktemp("e2e-server"), port=port, WEB_WORKERS="2", WEB_THREADS="4",
+                        PUBLIC_URL=url, LOG_LEVEL="WARNING", **settings) as running:
+            yield LiveServer(url)
+            if running.proc.poll() is not None:
+                pytest.fail("The server stopped during the tests:\n" + running.log()[-3000:])
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
         app.config["PUBLIC_URL"] = saved_public_url
 
 
