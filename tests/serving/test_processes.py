@@ -126,3 +126,34 @@ def test_a_stalled_request_is_cut_off_after_the_graceful_seconds(app, tmp_path, 
         resp.close()
         assert 1.5 <= took < 8, took
         assert "refused to gracefully stop" in server.log()
+
+
+def test_a_stop_while_the_workers_still_load_the_app_ends_at_once(app, tmp_path):
+    """Ctrl-C right after `make run` starts: workers still importing the app stop too, without waiting for
+    WEB_GRACEFUL_SECONDS (a forked worker inherits the main process's handlers, which only note the signal)."""
+    import subprocess
+
+    from household.serving import command
+    from tests.support import ROOT, free_port, server_env
+
+    env = server_env(app, free_port(), WEB_WORKERS="2", WEB_GRACEFUL_SECONDS="30")
+    with open(tmp_path / "server.log", "w") as log:
+        proc = subprocess.Popen(command("wsgi:app", env), cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while "Spawning worker-2" not in (tmp_path / "server.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)  # the workers are importing the app (it takes seconds)
+        proc.send_signal(signal.SIGINT)
+        signalled = time.monotonic()
+        proc.wait(timeout=40)
+        took = time.monotonic() - signalled
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = (tmp_path / "server.log").read_text()
+    assert "Spawning worker-2" in text
+    assert took < 10, f"the stop took {took:.1f} s:\n{text[-2000:]}"
+    assert "refused to gracefully stop" not in text
