@@ -162,6 +162,7 @@ def _register_frontend(app: Flask) -> None:
     from household import static_assets
 
     dist = Path(app.config["FRONTEND_DIST"])
+    app.session_interface = static_assets.SessionInterface()
 
     @app.route("/api/<path:path>", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="api_miss")
     def api_miss(path: str):

@@ -20,7 +20,8 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from flask import Response, request, send_file
+from flask import Flask, Response, request, send_file
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
@@ -77,3 +78,23 @@ def send_shell(dist: Path) -> Response:
     response = send_file(dist / "index.html", mimetype="text/html", conditional=True, max_age=None)
     response.headers["Cache-Control"] = SHELL_CACHE_CONTROL
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, minus `Vary: Cookie` on the hashed assets.
+
+    Loading the user (Flask-Login) reads the session on every request, and Flask then marks every answer
+    as varying with the cookie. An asset is the same for everyone: varying it would make a browser fetch
+    every asset again after each login or logout, and keep shared caches from holding them. The session
+    is never written on an asset's request, so nothing else changes.
+    """
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        super().save_session(app, session, response)
+        if request.path.startswith("/assets/") and not session.modified:
+            # Reassigned, not discarded: HeaderSet.discard does not write the header back.
+            kept = [name for name in response.vary if name.lower() != "cookie"]
+            if kept:
+                response.vary = kept
+            else:
+                response.headers.pop("Vary", None)

@@ -270,3 +270,23 @@ def test_the_built_css_keeps_only_what_the_app_uses():
     font = re.search(r"url\(\"?(/assets/[^)\"?]+\.woff2)", face.group(0))
     assert font, face.group(0)
     assert (dist / font.group(1).lstrip("/")).stat().st_size < 30_000
+
+
+def test_assets_do_not_vary_on_the_session_cookie(fake_dist, database_url, tmp_root, api):
+    """An asset is the same for everyone: `Vary: Cookie` would make browsers fetch them all again after each
+    login or logout, and keep shared caches from holding them at all."""
+    from tests.factories import ADMIN_EMAIL, PASSWORD
+
+    app = create_app(app_config(database_url, tmp_root) | {"FRONTEND_DIST": str(fake_dist)})
+    browser = app.test_client()
+    csrf = browser.get("/api/auth/csrf").get_json()["csrf_token"]
+    login = browser.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD},
+                         headers={"X-CSRF-Token": csrf})
+    assert login.status_code == 200
+    for path in ("/assets/app-abc123.js", "/assets/index-def456.css"):
+        resp = browser.get(path, headers={"Accept-Encoding": "br"})
+        assert resp.status_code == 200
+        assert "cookie" not in resp.headers.get("Vary", "").lower(), resp.headers.get("Vary")
+        assert "Set-Cookie" not in resp.headers
+    # The API still varies on it: its answers depend on who asks.
+    assert "Cookie" in browser.get("/api/auth/me").headers.get("Vary", "")
