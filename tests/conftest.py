@@ -50,6 +50,33 @@ def database_url():
         yield f"sqlite:///{Path(folder) / 'test.sqlite3'}"
 
 
+@contextmanager
+def app_at_revision(revision: str, tmp_root: Path):
+    """An app on a database of its own, migrated only up to `revision` (a migration's test fills it with
+    rows from before, then upgrades); dropped afterwards."""
+    from flask_migrate import upgrade
+
+    name = f"hs_migr_{secrets.token_hex(4)}"
+    if TEST_DB == "postgres":
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hs-migr-')) / 'old.sqlite3'}"
+    app = create_app(app_config(url, tmp_root))
+    with app.app_context():
+        upgrade(revision=revision)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if TEST_DB == "postgres":
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def tmp_root():
     return Path(tempfile.mkdtemp(prefix="hs-files-"))

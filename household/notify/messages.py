@@ -99,10 +99,11 @@ def compose(s: Session, event: dict) -> list[Message]:
 # --- a request's events ----------------------------------------------------------------------------
 
 
-def _about_request(s: Session, event: dict) -> list[Message]:
-    kind = event["kind"]
+def request_with_people(s: Session, request_id: int):
+    """A request with its service's name and both parties' ids, names and email choices (cu_*, pu_*), as
+    the transaction telling of it sees it; None if it is gone."""
     cu, pu = aliased(User), aliased(User)
-    row = s.execute(
+    return s.execute(
         select(
             ServiceRequest,
             Service.name.label("service"),
@@ -114,9 +115,14 @@ def _about_request(s: Session, event: dict) -> list[Message]:
         .join(cu, cu.id == Customer.user_id)
         .join(Professional, Professional.id == ServiceRequest.professional_id)
         .join(pu, pu.id == Professional.user_id)
-        .where(ServiceRequest.id == event["request_id"])
+        .where(ServiceRequest.id == request_id)
         .execution_options(populate_existing=True)  # the state this transaction wrote, not a stale copy
     ).one_or_none()
+
+
+def _about_request(s: Session, event: dict) -> list[Message]:
+    kind = event["kind"]
+    row = request_with_people(s, event["request_id"])
     if row is None:
         return []
     req: ServiceRequest = row.ServiceRequest

