@@ -94,6 +94,8 @@ def rewrite_report(preset: str, folder: Path) -> int:
             result[part] = json.loads((folder / f"{part}.json").read_text())
     result["targets"] = report.targets(result)
     common.write_json(folder / "load.json", result)
+    if result.get("endpoints"):
+        report.throughput_chart(result, folder / "throughput.png")
     text = report.report(result)
     print(text)
     if preset == "full":

@@ -370,6 +370,7 @@ def report(result: dict) -> str:
     return "\n".join([
         f"Run {result['when']} (preset `{result['preset']}`, {result['seconds']:.0f} s in all).",
         "",
+        *(f"**Note:** {note}\n" for note in result.get("notes", [])),
         f"Machine: {m.get('nproc')} CPUs ({m.get('cpu', '?')}), {m.get('memory_gib', '?')} GiB, {m.get('os', '?')}, "
         f"kernel {m.get('kernel')}; {db_version}, Redis {m.get('redis')}, Python {m.get('python')}, "
         f"granian {m.get('granian', '-')}, gunicorn {m.get('gunicorn')}, {m.get('wrk')}. Everything (wrk, the "
@@ -483,10 +484,10 @@ def throughput_chart(result: dict, path: Path) -> Path:
     ax.invert_yaxis()
     ax.set_xlim(0, max(1.1, max(ratios + same) * 1.45))
     ax.legend(loc="lower right", fontsize=8)
-    ax.set_xlabel(f"throughput / mean of the yardstick's runs just before and after the row (bare app under "
+    ax.set_xlabel(f"throughput / mean of the yardstick's runs just before and after the row\n(bare app under "
                   f"gunicorn: {min(runs):,.0f}-{max(runs):,.0f} req/s in this run); black marks: targets", fontsize=9)
-    ax.set_title(f"Throughput of the app under {describe_server(s.get('server') or {})} relative to a bare Flask "
-                 f"app, {s['connections']} connections", fontsize=10)
+    ax.set_title(f"Throughput of the app under {describe_server(s.get('server') or {})}\nrelative to a bare "
+                 f"Flask app, {s['connections']} connections", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
