@@ -96,7 +96,8 @@ class ServiceListItemSchema(ServiceSchema):
     rating = fields.Float(allow_none=True, metadata={"description": "Mean of their reviews, or null"})
     reviews_count = fields.Integer()
     bookings_count = fields.Integer(
-        metadata={"description": "Requests ever made for it, counted up to the start of the current hour"}
+        metadata={"description": "Requests made for it in the last 30 days, counted up to the start of the "
+                                 "current hour"}
     )
     nearest_km = fields.Float(
         allow_none=True,

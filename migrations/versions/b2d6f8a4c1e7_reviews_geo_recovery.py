@@ -50,6 +50,9 @@ def upgrade():
                     unique=False, sqlite_where=sa.text('rating IS NOT NULL'),
                     postgresql_where=sa.text('rating IS NOT NULL'))
 
+    op.create_index('ix_service_requests_created_at_service_id', 'service_requests', ['created_at', 'service_id'],
+                    unique=False)
+
     with op.batch_alter_table('professionals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('latitude', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('longitude', sa.Float(), nullable=True))
@@ -93,6 +96,7 @@ def downgrade():
     with op.batch_alter_table('professionals', schema=None) as batch_op:
         batch_op.drop_column('longitude')
         batch_op.drop_column('latitude')
+    op.drop_index('ix_service_requests_created_at_service_id', table_name='service_requests')
     op.drop_index('ix_service_requests_reviews_recent', table_name='service_requests')
     op.drop_index('ix_service_requests_reviews', table_name='service_requests')
     with op.batch_alter_table('service_requests', schema=None) as batch_op:

@@ -283,7 +283,7 @@ def test_services_nearest_km_from_near_or_the_customers_pin(city):
     assert services(city)["Plumbing Repair"]["nearest_km"] is None
 
 
-def test_popular_services_first_counted_by_the_hour(city, app):
+def test_popular_services_first_booked_in_the_last_month_counted_by_the_hour(city, app):
     api = city.api
     listed = services(city)
     assert [s for s in listed] == ["Home Deep Cleaning", "Plumbing Repair"]
@@ -303,6 +303,12 @@ def test_popular_services_first_counted_by_the_hour(city, app):
         paged = api.get("/api/services?sort=popular&per_page=1&page=2")
         assert [s["name"] for s in paged.get_json()] == ["Home Deep Cleaning"]
         assert paged.headers["X-Total-Count"] == "2"
+    finally:
+        clock.set_now(None)
+    # Popular means booked lately: a month on, these bookings no longer count.
+    clock.set_now(clock.now() + timedelta(days=31), ticking=True)
+    try:
+        assert [s["bookings_count"] for s in api.get("/api/services?sort=name").get_json()] == [0, 0]
     finally:
         clock.set_now(None)
     assert_error(api.get("/api/services?sort=rating"), 422, "sort")
