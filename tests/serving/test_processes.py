@@ -37,20 +37,25 @@ def test_a_killed_worker_is_replaced_and_the_other_keeps_answering(app, tmp_path
         assert len(before) == 2, server.log()
         os.kill(before[0], signal.SIGKILL)
         killed_at = time.monotonic()
-        # Each worker listens on its own socket (SO_REUSEPORT): a connection the kernel queued on the dead
-        # worker's socket in the instant before it closed is reset (net.ipv4.tcp_migrate_req=1 moves them).
+        # Each worker listens on its own socket (SO_REUSEPORT): a connection the kernel gives the dead
+        # worker's socket in the instant it closes is refused or reset (net.ipv4.tcp_migrate_req=1 moves
+        # them; the README says so). On a loaded machine that instant lasts a few milliseconds after the
+        # process is gone, so only what is asked from a quarter of a second on must all be answered.
         while _alive(before[0]) and time.monotonic() - killed_at < 5:
             time.sleep(0.01)
+        settled_at = time.monotonic() + 0.25
         statuses = []
-        while time.monotonic() - killed_at < 3:
+        while time.monotonic() - killed_at < 3 or time.monotonic() < settled_at + 2:
             # a new connection each time, so the kernel may pick either worker's socket
+            asked_at = time.monotonic()
             try:
-                statuses.append(requests.get(f"{server.base}/api/health", timeout=5,
-                                             headers={"Connection": "close"}).status_code)
+                status = requests.get(f"{server.base}/api/health", timeout=5, headers={"Connection": "close"}).status_code
             except requests.RequestException as exc:
-                statuses.append(f"{time.monotonic() - killed_at:.2f}s {exc!r}")
+                status = f"{asked_at - killed_at:.2f}s {exc!r}"
+            if asked_at >= settled_at:
+                statuses.append(status)
             time.sleep(0.05)
-        assert statuses and set(statuses) == {200}, statuses
+        assert len(statuses) >= 10 and set(statuses) == {200}, statuses
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             now = server.workers()
