@@ -97,6 +97,8 @@ class Copy:
     body: bytes
     stored_at: float = 0.0  # time.monotonic() when this worker made the copy
     size: int = 0  # bytes counted against FAST_PATH_MEMORY_MB
+    # The MGET of `check`, encoded once (the first check): the same bytes are sent for every request.
+    packed: list[bytes] | None = None
 
     def __post_init__(self) -> None:
         self.stored_at = time.monotonic()
@@ -269,7 +271,7 @@ class FastPath:
         if copy.ends is not None and copy.ends <= clock.now().timestamp():
             self.copies.drop(keys.answer, copy)
             return None
-        now = self._mget(copy.check)
+        now = self._mget(copy)
         if now is None:
             return None
         start = 2 if keys.identity else 1
@@ -278,8 +280,9 @@ class FastPath:
             return None
         return self._serve(environ, start_response, copy, started)
 
-    def _mget(self, names: list[str]) -> list | None:
-        """MGET on a connection of this thread's own (no pool round trip); None when Redis failed.
+    def _mget(self, copy: Copy) -> list | None:
+        """MGET of the copy's checks on a connection of this thread's own (no pool round trip); None when
+        Redis failed.
 
         The connection is made outside the pool (the pool counts what it makes against its limit)
         and kept after an error: it is disconnected and reconnects on its next command.
@@ -290,7 +293,9 @@ class FastPath:
             conn = self.local.conn = pool.connection_class(**pool.connection_kwargs)
             self.local.pid = os.getpid()
         try:
-            conn.send_command("MGET", *names)
+            if copy.packed is None:
+                copy.packed = conn.pack_command("MGET", *copy.check)
+            conn.send_packed_command(copy.packed)
             return conn.read_response()
         except (redis.RedisError, OSError) as exc:
             conn.disconnect()

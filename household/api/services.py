@@ -69,6 +69,12 @@ def _near_field():
 
 class ServiceListArgs(PlaceArgs):
     q = fields.String(validate=validate.Length(max=100))
+    include = fields.String(
+        validate=validate.OneOf(catalogue.SERVICE_INCLUDES),
+        metadata={"description": "numbers: add each service's professionals_count, rating, reviews_count, "
+                                 "bookings_count and nearest_km (off by default: most callers need only the "
+                                 "catalogue, and the numbers cost queries and a third more bytes)."},
+    )
     near = _near_field()
     sort = fields.String(
         validate=validate.OneOf(catalogue.SERVICE_SORTS),
@@ -92,6 +98,7 @@ class PackageArgs(PlaceArgs):
 
 
 class ServiceListItemSchema(ServiceSchema):
+    # The numbers below are present only with include=numbers.
     professionals_count = fields.Integer(metadata={"description": "Approved, active professionals offering it"})
     rating = fields.Float(allow_none=True, metadata={"description": "Mean of their reviews, or null"})
     reviews_count = fields.Integer()
@@ -169,13 +176,18 @@ class Services(MethodView):
     def get(self, args):
         """The catalogue, optionally searched by text (q) and place (location, pin_code). Anonymous access.
 
-        Each service comes with its professionals' numbers; with `near` (a logged-in customer's
-        own PIN code by default) the km to its nearest professional. `sort=popular`: most booked first.
+        `include=numbers`: each service also comes with its professionals' numbers and, with `near`
+        (a logged-in customer's own PIN code by default), the km to its nearest professional.
+        `sort=popular`: most booked first.
         """
-        # The caller's PIN code is part of the key: one customer's distances are never another's.
-        args = {**args, "near": _near(args)}
+        numbers_wanted = args.get("include") == catalogue.INCLUDE_NUMBERS
+        popular = args.get("sort") == catalogue.SORT_POPULAR
+        # The caller's PIN code is part of the key only when distances are shown: one customer's
+        # distances are never another's, and the plain catalogue stays one answer for everybody.
+        args = {**args, "near": _near(args) if numbers_wanted else None}
         since, changes_at = catalogue.popularity_period(clock.now())
-        namespaces = (cache.CATALOGUE, cache.RATINGS)
+        counted = numbers_wanted or popular
+        namespaces = (cache.CATALOGUE, cache.RATINGS) if numbers_wanted else (cache.CATALOGUE,)
 
         def bookings():
             return cache.cached(
@@ -184,22 +196,26 @@ class Services(MethodView):
             )
 
         def compute():
-            popularity = bookings() if args.get("sort") == catalogue.SORT_POPULAR else None
+            popularity = bookings() if popular else None
             stmt = catalogue.service_search(
                 args.get("q"), args.get("location"), args.get("pin_code"), popularity=popularity
             )
             rows, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
+            items = ServiceSchema(many=True).dump(rows)
+            if not numbers_wanted:
+                return items, total
             ids = [service.id for service in rows]
             numbers = catalogue.service_numbers(db.session, ids)
             booked = popularity if popularity is not None else bookings()
             origin = geo.centroid(args["near"])
             nearest = catalogue.nearest_offers(db.session, ids, origin) if origin is not None else {}
-            items = ServiceSchema(many=True).dump(rows)
             for item in items:
                 item.update(numbers[item["id"]], bookings_count=booked.get(item["id"], 0),
                             nearest_km=nearest.get(item["id"]))
             return items, total
 
+        if not counted:
+            return cached_page("services", namespaces, args, compute)
         # Popularity is counted up to the hour's start (the key): it moves once an hour, not with each booking.
         return cached_page(f"services:{since:%Y%m%d%H}", namespaces, args, compute, valid_until=changes_at)
 

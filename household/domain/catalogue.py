@@ -35,6 +35,9 @@ def offered_by_available(location: str | None = None, pin_code: str | None = Non
 SORT_POPULAR = "popular"
 SORT_NAME = "name"
 SERVICE_SORTS = (SORT_POPULAR, SORT_NAME)
+# What GET /api/services adds to each service on request.
+INCLUDE_NUMBERS = "numbers"
+SERVICE_INCLUDES = (INCLUDE_NUMBERS,)
 
 
 def service_search(

@@ -251,7 +251,7 @@ def test_package_queries_do_not_grow_with_rows(app, city, count_queries):
 
 
 def services(market, query="", token=None):
-    resp = market.api.get(f"/api/services?{query}", token)
+    resp = market.api.get(f"/api/services?include=numbers&{query}", token)
     assert resp.status_code == 200, resp.get_json()
     return {s["name"]: s for s in resp.get_json()}
 
@@ -294,10 +294,10 @@ def test_popular_services_first_booked_in_the_last_month_counted_by_the_hour(cit
     assert services(city, "sort=popular")["Plumbing Repair"]["bookings_count"] == 0
     clock.set_now(clock.now() + timedelta(hours=1), ticking=True)
     try:
-        resp = api.get("/api/services?sort=popular")
+        resp = api.get("/api/services?sort=popular&include=numbers")
         assert [s["name"] for s in resp.get_json()] == ["Plumbing Repair", "Home Deep Cleaning"]
         assert [s["bookings_count"] for s in resp.get_json()] == [2, 1]
-        by_name = api.get("/api/services?sort=name").get_json()
+        by_name = api.get("/api/services?sort=name&include=numbers").get_json()
         assert [s["name"] for s in by_name] == ["Home Deep Cleaning", "Plumbing Repair"]
         assert [s["bookings_count"] for s in by_name] == [1, 2]
         paged = api.get("/api/services?sort=popular&per_page=1&page=2")
@@ -308,10 +308,31 @@ def test_popular_services_first_booked_in_the_last_month_counted_by_the_hour(cit
     # Popular means booked lately: a month on, these bookings no longer count.
     clock.set_now(clock.now() + timedelta(days=31), ticking=True)
     try:
-        assert [s["bookings_count"] for s in api.get("/api/services?sort=name").get_json()] == [0, 0]
+        assert [s["bookings_count"] for s in api.get("/api/services?sort=name&include=numbers").get_json()] == [0, 0]
     finally:
         clock.set_now(None)
     assert_error(api.get("/api/services?sort=rating"), 422, "sort")
+    assert_error(api.get("/api/services?include=everything"), 422, "include")
+
+
+def test_the_plain_catalogue_is_one_answer_for_everybody_and_costs_no_numbers(app, city, count_queries):
+    """Without include=numbers: the contract's fields only, the same bytes for a visitor and a
+    customer (no distance from their PIN code), and none of the numbers' queries."""
+    api = city.api
+    _rate(city, city.pro, city.pro_token, 4)
+    flush(app)
+    with count_queries() as plain:
+        visitor = api.get("/api/services")
+    assert visitor.status_code == 200
+    assert {frozenset(s) for s in visitor.get_json()} == {
+        frozenset({"id", "name", "price", "description", "time_required"})}
+    assert api.get("/api/services", city.alice_token).data == visitor.data
+    popular = api.get("/api/services?sort=popular")
+    assert set(popular.get_json()[0]) == {"id", "name", "price", "description", "time_required"}
+    flush(app)
+    with count_queries() as full:
+        services(city)
+    assert plain.count < full.count, (plain.statements, full.statements)
 
 
 def test_service_list_queries_do_not_grow_with_rows(app, city, count_queries):

@@ -17,8 +17,10 @@ def test_list_is_anonymous_and_shaped(market):
     assert resp.status_code == 200
     assert resp.headers["X-Total-Count"] == "2"
     first = resp.get_json()[0]
-    assert set(first) == {"id", "name", "price", "description", "time_required", "professionals_count", "rating",
-                          "reviews_count", "bookings_count", "nearest_km"}
+    assert set(first) == {"id", "name", "price", "description", "time_required"}
+    numbered = market.api.get("/api/services?include=numbers").get_json()[0]
+    assert set(numbered) == {"id", "name", "price", "description", "time_required", "professionals_count", "rating",
+                             "reviews_count", "bookings_count", "nearest_km"}
     cleaning = next(s for s in resp.get_json() if s["name"] == "Home Deep Cleaning")
     assert cleaning["price"] == 1499.5 and cleaning["time_required"] == 240
     assert b'"price":1499.50' in resp.data

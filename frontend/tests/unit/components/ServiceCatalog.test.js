@@ -58,4 +58,11 @@ describe('ServiceCatalog loading', () => {
     await flushPromises()
     expect(w.find('[data-testid="loading"]').exists()).toBe(false)
   })
+
+  it('asks for the numbers its cards show, most booked first', async () => {
+    servicesApi.list.mockResolvedValueOnce({ items: [service(1, 'Plumbing Repair')], total: 1 })
+    await mountCatalog()
+    await flushPromises()
+    expect(servicesApi.list).toHaveBeenCalledWith(expect.objectContaining({ include: 'numbers', sort: 'popular' }))
+  })
 })
