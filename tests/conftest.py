@@ -33,6 +33,12 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres_only" in item.keywords:
                 item.add_marker(skip)
+    else:
+        # The same test on the same database twice would only cost time (make test's SQLite pass runs it).
+        once = pytest.mark.skip(reason="does not use TEST_DB (a SQLite database of its own): the SQLite pass runs it")
+        for item in items:
+            if "own_database" in item.keywords:
+                item.add_marker(once)
 
 
 @pytest.fixture(scope="session")

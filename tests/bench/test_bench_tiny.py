@@ -17,6 +17,7 @@ from bench import common, load, report
 from bench import generate as gen
 
 REDIS_URL = os.environ.get("TEST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+pytestmark = pytest.mark.own_database
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from bench import common, report, soak
 from bench import generate as gen
 
 REDIS_URL = os.environ.get("TEST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+pytestmark = pytest.mark.own_database
 SMALL_SERVER = {"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"}
 
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")

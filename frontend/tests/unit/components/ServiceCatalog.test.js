@@ -65,4 +65,22 @@ describe('ServiceCatalog loading', () => {
     await flushPromises()
     expect(servicesApi.list).toHaveBeenCalledWith(expect.objectContaining({ include: 'numbers', sort: 'popular' }))
   })
+
+  it('shows a few of a long category on the home page, and all of it once chosen', async () => {
+    const cleaning = Array.from({ length: 11 }, (_, k) => service(k + 1, `Cleaning ${k + 1}`))
+    const items = [...cleaning, service(50, 'Plumbing Repair')]
+    servicesApi.list.mockResolvedValue({ items, total: items.length })
+    const { w, router } = await mountCatalog()
+    await flushPromises()
+    const row = () => w.get('[data-testid="category-section"][data-category="cleaning"]')
+    expect(row().findAll('[data-testid="service-card"]')).toHaveLength(8)
+    const more = row().get('[data-testid="category-more"]')
+    expect(more.text()).toBe('See all 11 in Cleaning & pest control')
+    expect(w.get('[data-testid="category-section"][data-category="plumbing"]').find('[data-testid="category-more"]').exists()).toBe(false)
+    await more.trigger('click')
+    await flushPromises()
+    expect(router.currentRoute.value.query.category).toBe('cleaning')
+    expect(row().findAll('[data-testid="service-card"]')).toHaveLength(11)
+    expect(w.find('[data-testid="category-more"]').exists()).toBe(false)
+  })
 })
