@@ -146,11 +146,13 @@ class World:
     # --- reads --------------------------------------------------------------------------------
     def reads(self):
         """(path, token) for every list each caller can read."""
-        out = [("/api/services", None), ("/api/services?pin_code=560034", None), ("/api/services?q=repair", None)]
+        out = [("/api/services", None), ("/api/services?pin_code=560034", None), ("/api/services?q=repair", None),
+               ("/api/services?include=numbers&sort=popular", None)]
         out += [(f"/api/service-packages/{sid}", None) for sid in self.services]
         out += [(f"/api/service-packages/{sid}?pin_code=560034", None) for sid in self.services[:2]]
         for _user, token in self.customers:
-            out += [("/api/service-requests", token), ("/api/service-history", token), ("/api/services", token)]
+            out += [("/api/service-requests", token), ("/api/service-history", token), ("/api/services", token),
+                    ("/api/services?include=numbers", token)]
         for user, token in self.pros:
             out += [("/api/service-requests", token),
                     (f"/api/service-requests/professional/{user['professional_id']}", token)]

@@ -39,11 +39,11 @@ def test_a_killed_worker_is_replaced_and_the_other_keeps_answering(app, tmp_path
         killed_at = time.monotonic()
         # Each worker listens on its own socket (SO_REUSEPORT): a connection the kernel gives the dead
         # worker's socket in the instant it closes is refused or reset (net.ipv4.tcp_migrate_req=1 moves
-        # them; the README says so). On a loaded machine that instant lasts a few milliseconds after the
-        # process is gone, so only what is asked from a quarter of a second on must all be answered.
+        # them; the README says so). That instant outlasts the process: up to 0.96 s after the kill on a
+        # slower 2-CPU machine in the middle of the suite. What is asked from 1.5 s on must all be answered.
         while _alive(before[0]) and time.monotonic() - killed_at < 5:
             time.sleep(0.01)
-        settled_at = time.monotonic() + 0.25
+        settled_at = max(time.monotonic(), killed_at + 1.5)
         statuses = []
         while time.monotonic() - killed_at < 3 or time.monotonic() < settled_at + 2:
             # a new connection each time, so the kernel may pick either worker's socket
