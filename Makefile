@@ -16,7 +16,7 @@ export ADMIN_EMAIL ADMIN_PASSWORD
 
 help:
 	@echo "make run    install what is missing, migrate, seed demo data, start web + worker + beat + mail catcher"
-	@echo "make test   install what is missing and run every test (SQLite, then PostgreSQL)"
+	@echo "make test   install what is missing and run every test (on SQLite and on PostgreSQL, side by side)"
 	@echo "make bench  load and job benchmarks"
 	@echo "make lint   ruff"
 
@@ -78,10 +78,8 @@ run: deps frontend
 
 test: deps frontend browser frontend-check
 	@rm -rf test-artifacts && mkdir -p test-artifacts
-	@echo "== Test suite on SQLite =="
-	@TEST_DB=sqlite $(PY) -m pytest -p no:cacheprovider
-	@echo "== Test suite on PostgreSQL =="
-	@TEST_DB=postgres $(PY) -m pytest -p no:cacheprovider
+	@echo "== Test suite on SQLite and on PostgreSQL, side by side (logs in test-artifacts/) =="
+	@tests/run_both.sh $(ARGS)
 
 test-sqlite: deps
 	@TEST_DB=sqlite $(PY) -m pytest -p no:cacheprovider $(ARGS)
