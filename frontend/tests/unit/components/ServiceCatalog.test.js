@@ -1,7 +1,7 @@
 // The catalogue's loading state: the first one holds a screen's height (nothing below it jumps when the
 // services arrive, the home page's layout shift), a later one (a search) does not.
 import { flushPromises, mount } from '@vue/test-utils'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import ServiceCatalog from '@/components/ServiceCatalog.vue'
 import { servicesApi } from '@/api/resources'
@@ -34,6 +34,7 @@ async function mountCatalog() {
 
 describe('ServiceCatalog loading', () => {
   beforeEach(() => vi.clearAllMocks())
+  afterEach(() => vi.useRealTimers())
 
   it('keeps a screen of room while the first answer loads, and not on a later search', async () => {
     const first = deferred()
@@ -82,5 +83,25 @@ describe('ServiceCatalog loading', () => {
     expect(router.currentRoute.value.query.category).toBe('cleaning')
     expect(row().findAll('[data-testid="service-card"]')).toHaveLength(11)
     expect(w.find('[data-testid="category-more"]').exists()).toBe(false)
+  })
+
+  it('renders the first row with the answer and the others in the tasks after it', async () => {
+    const names = ['Plumbing Repair', 'Pipe Leak Fix', 'Home Deep Cleaning', 'Sofa Cleaning', 'AC Service', 'Fridge Repair', 'Fan Installation', 'Switch Repair']
+    const items = names.map((name, k) => service(k + 1, name))
+    servicesApi.list.mockResolvedValue({ items, total: items.length })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { w } = await mountCatalog()
+    await flushPromises()
+    const sections = () => w.findAll('[data-testid="category-section"]')
+    expect(sections().map((s) => s.attributes('data-category'))).toEqual(['plumbing', 'cleaning', 'appliances', 'electrical'])
+    expect(sections().map((s) => s.findAll('[data-testid="service-card"]').length)).toEqual([2, 0, 0, 0])
+    expect(w.findAll('.category-row-pending')).toHaveLength(3)
+    vi.advanceTimersToNextTimer()
+    await flushPromises()
+    expect(sections().map((s) => s.findAll('[data-testid="service-card"]').length)).toEqual([2, 2, 0, 0])
+    vi.runAllTimers()
+    await flushPromises()
+    expect(w.findAll('[data-testid="service-card"]')).toHaveLength(8)
+    expect(w.find('.category-row-pending').exists()).toBe(false)
   })
 })
