@@ -23,6 +23,11 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15" if TEST_DB == "sqlite" else "redis://127.0.0.1:6379/14")
 
 
+# A test database's commits do not wait for the disk (a crash would lose only the last commits of a
+# database thrown away anyway); locking, isolation and visibility are unchanged, so the races still race.
+NO_FLUSH_WAIT = 'ALTER DATABASE "{name}" SET synchronous_commit = off'
+
+
 def pytest_report_header(config):
     return f"database: {TEST_DB}, redis: {REDIS_BASE}"
 
@@ -47,6 +52,7 @@ def database_url():
         name = f"hs_test_{os.getpid()}_{secrets.token_hex(3)}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(NO_FLUSH_WAIT.format(name=name))
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -66,6 +72,7 @@ def app_at_revision(revision: str, tmp_root: Path):
     if TEST_DB == "postgres":
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(NO_FLUSH_WAIT.format(name=name))
         url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hs-migr-')) / 'old.sqlite3'}"
@@ -130,14 +137,17 @@ def app(database_url, tmp_root):
 
 
 def _clean_database() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    # Rows go children first. On PostgreSQL a DELETE of a test's few rows takes about 3 ms where a
+    # TRUNCATE of every table takes about 40 (new files for each table): a minute over the suite.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-        db.session.execute(db.text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+        db.session.execute(db.text(
+            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        ))
+    elif _has_sqlite_sequence():
+        db.session.execute(db.text("DELETE FROM sqlite_sequence"))
     db.session.commit()
 
 
