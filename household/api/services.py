@@ -200,7 +200,7 @@ class Services(MethodView):
             stmt = catalogue.service_search(
                 args.get("q"), args.get("location"), args.get("pin_code"), popularity=popularity
             )
-            rows, total = paging.page_of(db.session, stmt, args["page"], args["per_page"])
+            rows, total = paging.page_of_few(db.session, stmt, args["page"], args["per_page"])
             items = ServiceSchema(many=True).dump(rows)
             if not numbers_wanted:
                 return items, total

@@ -17,6 +17,19 @@ def page_of(s: Session, stmt: Select, page: int, per_page: int) -> tuple[list, i
     return list(rows), count(s, stmt)
 
 
+def page_of_few(s: Session, stmt: Select, page: int, per_page: int) -> tuple[list, int]:
+    """As `page_of` in one statement, for a query that matches few rows (the catalogue: hundreds at most).
+
+    The total comes with each row (`count(*) OVER ()`), so the filter runs once instead of twice; the
+    database then reads every match before the page, which only a small result affords. A page past the
+    last one has no row to carry the total: it is counted apart.
+    """
+    rows = s.execute(stmt.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)).all()
+    if not rows:
+        return [], (count(s, stmt) if page > 1 else 0)
+    return [row[0] for row in rows], rows[0][1]
+
+
 def page_of_rows(s: Session, stmt: Select, page: int, per_page: int) -> tuple[list, int]:
     """As `page_of`, for a query of columns: each row a mapping."""
     rows = s.execute(stmt.limit(per_page).offset((page - 1) * per_page)).mappings().all()

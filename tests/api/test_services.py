@@ -306,3 +306,33 @@ def test_names_that_cleaning_empties_or_stretches_are_refused(market, typed):
     # Nothing visible left, or NFKC makes it longer than the column (U+FDFA becomes 18 letters).
     assert_error(market.api.post("/api/services", market.admin, json=_service_body(typed)), 422, "name")
     assert_error(market.api.put(f"/api/services/{market.cleaning}", market.admin, json={"name": typed}), 422, "name")
+
+
+# --- the catalogue's pages: one statement with its total ----------------------------------------
+
+
+def test_a_catalogue_page_is_one_statement_with_the_exact_total(app, market, count_queries):
+    from tests.factories import make_service
+
+    api = market.api
+    for i in range(5):
+        make_service(app, f"Window Cleaning {i}")
+    everything = api.get("/api/services?per_page=100")
+    total = int(everything.headers["X-Total-Count"])
+    names = [s["name"] for s in everything.get_json()]
+    app.extensions["household_redis"].flushdb()
+    with count_queries() as one_page:
+        page = api.get("/api/services?per_page=2&page=2")
+    assert page.status_code == 200
+    assert [s["name"] for s in page.get_json()] == names[2:4]
+    assert int(page.headers["X-Total-Count"]) == total
+    assert len([q for q in one_page.statements if "FROM services" in q]) == 1, one_page.statements
+
+    searched = api.get("/api/services?q=window&per_page=2&page=3")
+    assert [s["name"] for s in searched.get_json()] == ["Window Cleaning 4"]
+    assert searched.headers["X-Total-Count"] == "5"
+    # Past the last page: no row carries the total, which is still exact.
+    past = api.get("/api/services?q=window&per_page=2&page=9")
+    assert (past.get_json(), past.headers["X-Total-Count"]) == ([], "5")
+    nothing = api.get("/api/services?q=no-such-service")
+    assert (nothing.get_json(), nothing.headers["X-Total-Count"]) == ([], "0")
