@@ -26,6 +26,11 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 # The fixed yardstick: the bare Flask app under gunicorn as it is conventionally deployed, 2 workers x 4
 # gthreads, whatever the machine or the preset (the app itself is served by household.serving: Granian).
 YARDSTICK_ENV = {"WEB_WORKERS": "2", "WEB_THREADS": "4", "WEB_MAX_REQUESTS": "0"}
+# The app itself as gunicorn served it before Granian (gunicorn.conf.py's defaults on 2 CPUs: 4 workers x 4
+# gthreads), with a cache of its own (another key prefix), so that a URL the app under Granian was asked is
+# still new to it: the rows whose target is "at least as fast as under gunicorn" are measured under both.
+APP_GUNICORN_ENV = {"WEB_WORKERS": "4", "WEB_THREADS": "4", "WEB_MAX_REQUESTS": "0",
+                    "CACHE_KEY_PREFIX": "hs-gunicorn:"}
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Flushed at the start of a run: a Redis database of the bench's own.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -259,14 +264,16 @@ def serving_command(wsgi: str, env: dict) -> list[str]:
 
 class Server(Process):
     """A WSGI app on a free loopback port: served as `make run` serves it (household.serving, Granian), or
-    with kind="gunicorn" by gunicorn with its settings file and the yardstick's 2 workers x 4 gthreads."""
+    with kind="gunicorn" by gunicorn with its settings file and the yardstick's 2 workers x 4 gthreads (or the
+    settings of `gunicorn_env`)."""
 
-    def __init__(self, wsgi: str, env: dict, log_path: Path, ready_path: str, kind: str = "granian"):
+    def __init__(self, wsgi: str, env: dict, log_path: Path, ready_path: str, kind: str = "granian",
+                 gunicorn_env: dict | None = None):
         port = free_port()
         self.base, self.kind, self.wsgi = f"http://127.0.0.1:{port}", kind, wsgi
         env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
         if kind == "gunicorn":
-            env.update(YARDSTICK_ENV)
+            env.update(YARDSTICK_ENV if gunicorn_env is None else gunicorn_env)
             cmd = [str(GUNICORN), "--config", str(gunicorn_conf()), wsgi]
         else:
             cmd = serving_command(wsgi, env)

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import common
+from bench import common, report
 from bench.common import ADMIN_EMAIL, PASSWORD, Server, Settings
 
 WATCHED_TABLES = ("service_requests", "professionals")
@@ -46,7 +47,8 @@ class Endpoint:
     warmup_lines: list[str] | None = None
     expect: int = 200
     connections: int | None = None  # None: the run's
-    repeatable: bool = True  # False: each request asked once (uncached), so measured in one piece
+    repeatable: bool = True  # False: each request asked once (uncached), so measured in one piece (in thirds
+    # by Measurements.in_turns)
     group: str | None = None  # another name --only knows it by ("scheduling")
     server: str = "app"  # or "uncached": bench.uncached_app, the app with every cache read a miss
     accept: tuple[int, ...] = ()  # answers expected besides `expect` (the race's 409)
@@ -211,19 +213,52 @@ class Measurements:
 
         "ratio" is to the gunicorn yardstick, "ratio_server_bare" to the bare app under the same server.
         """
-        rounds = []
-        for k in range(self.settings.rounds if endpoint.repeatable else 1):
-            measured = self.measure(server, endpoint, self.half if endpoint.repeatable else self.settings.duration,
-                                    self.settings.warmup if k == 0 else 0)
-            around = {}
-            for kind in self.YARDSTICKS:
-                runs = self.bare_runs[kind]
-                runs.append(self.measure(self.bare[kind], self.bare_endpoint(kind), self.half, 0))
-                around[kind] = adjacent(runs[-2], runs[-1])
-            rounds.append({**measured, "bare_adjacent": around["gunicorn"],
-                           "ratio": ratios(measured, around["gunicorn"]), "server_bare_adjacent": around["server"],
-                           "ratio_server_bare": ratios(measured, around["server"])})
-        kept = sorted(rounds, key=lambda r: r["ratio"]["rps"] or 0.0)[(len(rounds) - 1) // 2]
+        if not endpoint.repeatable:
+            return self.kept([self.one_round(server, endpoint, self.settings.duration, self.settings.warmup)])
+        return self.kept([self.one_round(server, endpoint, self.half, self.settings.warmup if k == 0 else 0)
+                          for k in range(self.settings.rounds)])
+
+    def in_turns(self, first: tuple[Server, Endpoint], second: tuple[Server, Endpoint]) -> tuple[dict, dict]:
+        """One endpoint under two servers, round by round in turns (which goes first alternating), so that both
+        see the same moments of a machine whose speed drifts; each run followed by both yardsticks as in
+        paired(). An endpoint asked once per request gets a third of its requests in each round, the same
+        third under both servers (each server with a cache of its own, so each request is new to both)."""
+        runs: tuple[list[dict], list[dict]] = ([], [])
+        pairs = [first, second]
+        for _server, endpoint in pairs:
+            if not endpoint.repeatable:
+                third = -(-len(endpoint.lines) // self.settings.rounds)
+                endpoint.chunks = [endpoint.lines[k:k + third] for k in range(0, len(endpoint.lines), third)]
+        for k in range(self.settings.rounds):
+            for i in ((0, 1) if k % 2 == 0 else (1, 0)):
+                server, endpoint = pairs[i]
+                runs[i].append(self.one_round(server, endpoint, self.half, self.settings.warmup if k == 0 else 0))
+        # The same round of both, the one with the median of their ratio to each other: the thirds of an uncached
+        # row differ in cost (deep pages near the middle of the list take twice as long), so each server's own
+        # median round could come from different thirds.
+        relative = [(a["ratio"]["rps"] or 0.0) / (b["ratio"]["rps"] or 1.0) for a, b in zip(*runs, strict=True)]
+        k = sorted(range(len(relative)), key=lambda i: relative[i])[(len(relative) - 1) // 2]
+        return self.kept(runs[0], k), self.kept(runs[1], k)
+
+    def one_round(self, server: Server, endpoint: Endpoint, seconds: float, warmup: float) -> dict:
+        """One run of the endpoint and, after it, one of each yardstick: its ratios to the yardsticks' runs
+        just before and just after it."""
+        measured = self.measure(server, endpoint, seconds, warmup)
+        around = {}
+        for kind in self.YARDSTICKS:
+            runs = self.bare_runs[kind]
+            runs.append(self.measure(self.bare[kind], self.bare_endpoint(kind), self.half, 0))
+            around[kind] = adjacent(runs[-2], runs[-1])
+        return {**measured, "bare_adjacent": around["gunicorn"], "ratio": ratios(measured, around["gunicorn"]),
+                "server_bare_adjacent": around["server"], "ratio_server_bare": ratios(measured, around["server"])}
+
+    @staticmethod
+    def kept(rounds: list[dict], index: int | None = None) -> dict:
+        """The round with the median ratio to the gunicorn yardstick (or round `index`), and every round's numbers."""
+        if index is None:
+            kept = sorted(rounds, key=lambda r: r["ratio"]["rps"] or 0.0)[(len(rounds) - 1) // 2]
+        else:
+            kept = rounds[index]
         extra = ("statuses", "unexpected", "race")
         return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"],
                                     "ratio_server_bare_rps": r["ratio_server_bare"]["rps"], "p99_ms": r["p99_ms"],
@@ -237,9 +272,14 @@ def adjacent(before: dict, after: dict) -> dict:
             else None for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms")}
 
 
+def _ratio(a: float, b: float) -> float:
+    """a / b to four significant digits: the uncached rows' ratios to the yardstick are around 0.005."""
+    return float(f"{a / b:.4g}")
+
+
 def ratios(measured: dict, bare: dict) -> dict:
     def r(key: str) -> float | None:
-        return round(measured[key] / bare[key], 3) if bare.get(key) and measured.get(key) is not None else None
+        return _ratio(measured[key], bare[key]) if bare.get(key) and measured.get(key) is not None else None
 
     return {"rps": r("rps"), "p50": r("p50_ms"), "p95": r("p95_ms"), "p99": r("p99_ms"),
             "server_cpu": r("server_cpu_ms")}
@@ -296,8 +336,23 @@ def run(url: str, settings: Settings, *, only: set[str] = frozenset(), log: Call
                         Server(f"bench.{endpoint.server}_app:app", env, wd / f"{endpoint.server}.log", "/api/health"))
                 server = servers[endpoint.server]
                 check = preflight(server, endpoint)
-                rows.append({"name": endpoint.name, "method": endpoint.method, "path": endpoint.path,
-                             "response": check, **measuring.paired(server, endpoint)})
+                row = {"name": endpoint.name, "method": endpoint.method, "path": endpoint.path, "response": check}
+                if endpoint.name in report.GUNICORN_RATIOS:
+                    if "gunicorn" not in servers:
+                        log("The app under gunicorn as it served the app before "
+                            f"({common.APP_GUNICORN_ENV['WEB_WORKERS']} workers x "
+                            f"{common.APP_GUNICORN_ENV['WEB_THREADS']} gthreads, a cache of its own), in turns "
+                            "with the app for the rows whose target is \"at least as fast as under gunicorn\"")
+                        servers["gunicorn"] = later.enter_context(
+                            Server("wsgi:app", env, wd / "app-gunicorn.log", "/api/health", kind="gunicorn",
+                                   gunicorn_env=common.APP_GUNICORN_ENV))
+                        result["commands"]["app_gunicorn"] = servers["gunicorn"].describe()
+                    again = dataclasses.replace(endpoint, name=f"{endpoint.name} [gunicorn]")
+                    preflight(servers["gunicorn"], again)
+                    ours, row["under_gunicorn"] = measuring.in_turns((server, endpoint), (servers["gunicorn"], again))
+                    rows.append({**row, **ours})
+                else:
+                    rows.append({**row, **measuring.paired(server, endpoint)})
                 if endpoint.name == "services":
                     # The catalogue's answer is ~19 KB against the bare app's 90 bytes: the bare app under the
                     # same server sending a body of the same size tells how much of the gap is the answer's size.

@@ -17,9 +17,12 @@ MARK_END = "<!-- bench:results:end -->"
 # Throughput targets, x the bare Flask app under gunicorn 2 x 4 gthreads (the yardstick), and p99 (ms).
 CHART_TARGETS = {"services": 2.5, "customer requests": 2.0}
 P99_TARGET_MS = 15.0
-# The same rows' ratios to the bare app under gunicorn when gunicorn (4 workers x 4 gthreads) served the
-# app too (run 2026-11-30T08:55:13+00:00, bench/results/load.json of commit 80edcb5): the targets are
-# "at least as fast as then".
+# The targets of these rows are "at least as fast as under gunicorn": each is measured in the same run under
+# gunicorn serving the app as before (4 workers x 4 gthreads, bench.common.APP_GUNICORN_ENV), and its ratio to
+# the yardstick must be at least that one's. The numbers are these ratios from the run of the machine the
+# targets were set on (2026-11-30T08:55:13+00:00, bench/results/load.json of commit 80edcb5), shown for
+# reference and used for results measured without the app under gunicorn. They are not portable: a faster
+# machine speeds the bare yardstick up more than reads bound by the database.
 GUNICORN_RATIOS = {"services search": 1.003, "services search, uncached, 1 connection": 0.024,
                    "services search, uncached": 0.046, "admin closed page 500": 0.975,
                    "admin closed deep pages, uncached, 1 connection": 0.010,
@@ -30,6 +33,15 @@ RACE = "booking race, one professional's day (POST)"
 
 def num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def fine(ratio: float) -> str:
+    """A ratio to the yardstick with three significant digits at least (the uncached rows' are around 0.005)."""
+    return f"{ratio:.3f}" if ratio >= 0.1 else f"{ratio:.4f}"
+
+
+def ratio_cell(ratio: float | None) -> str:
+    return num(ratio, 2) if ratio is None or ratio >= 0.1 else fine(ratio)
 
 
 def ms(value: float | None) -> str:
@@ -54,7 +66,10 @@ def iter_rows(result: dict) -> Iterator[dict]:
     if result.get("bare_same_size"):
         sized = result["bare_same_size"]
         yield {"name": f"bare Flask app, {name}, {sized['bytes']:,}-byte body", **sized}
-    yield from result.get("endpoints", [])
+    for row in result.get("endpoints", []):
+        yield row
+        if under := row.get("under_gunicorn"):
+            yield {**under, "name": f"{row['name']}, the app under gunicorn 4 x 4 (reference)"}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -89,9 +104,17 @@ def targets(result: dict) -> list[dict]:
         add(f"(for reference) cached GET /api/services against the bare app under {server} sending a body of the "
             "same size", ">= 0.7 x", f"{same['rps']:.2f} x", None)
     for name, before in GUNICORN_RATIOS.items():
-        if row := by_name.get(name):
+        if not (row := by_name.get(name)):
+            continue
+        measured = f"{fine(row['ratio']['rps'])} x ({row['rps']:,.0f} req/s)"
+        if (under := row.get("under_gunicorn")) and under["ratio"]["rps"] is not None:
+            add(f"{name}: throughput, x the bare app under gunicorn",
+                f">= {fine(under['ratio']['rps'])} x (the app under gunicorn 4 x 4, same round: "
+                f"{under['rps']:,.0f} req/s; {before:.3f} x in the run of 2026-11-30 08:55)",
+                measured, row["ratio"]["rps"] >= under["ratio"]["rps"])
+        else:
             add(f"{name}: throughput, x the bare app under gunicorn", f">= {before:.3f} x (gunicorn serving the app)",
-                f"{row['ratio']['rps']:.3f} x ({row['rps']:,.0f} req/s)", row["ratio"]["rps"] >= before)
+                measured, row["ratio"]["rps"] >= before)
     for name in ("admin closed page 500", "admin closed deep pages, uncached, 1 connection", "services search",
                  "services search, uncached, 1 connection"):
         if row := by_name.get(name):
@@ -220,8 +243,8 @@ def load_table(result: dict) -> str:
     for row in iter_rows(result):
         r, name = row["ratio"], row["name"]
         if len(row.get("rounds", [])) > 1:
-            name += " (" + " / ".join(num(k["ratio_rps"], 2) for k in row["rounds"]) + ")"
-        rows.append([name, f"{row['rps']:,.0f}", num(r["rps"], 2),
+            name += " (" + " / ".join(ratio_cell(k["ratio_rps"]) for k in row["rounds"]) + ")"
+        rows.append([name, f"{row['rps']:,.0f}", ratio_cell(r["rps"]),
                      num((row.get("ratio_server_bare") or {}).get("rps"), 2),
                      ms(row["p50_ms"]), ms(row["p95_ms"]), ms(row["p99_ms"]),
                      f"{num(row.get('server_cpu_ms'), 2)} ({num(r.get('server_cpu'), 1)})",

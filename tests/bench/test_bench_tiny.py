@@ -124,6 +124,37 @@ def test_tiny_load_run(tiny_db, tmp_path):
     assert targets["Lighthouse mobile performance, home / a service page / login"]["verdict"] == "not measured"
 
 
+def test_tiny_rows_measured_in_turns_with_the_app_under_gunicorn(tiny_db, tmp_path):
+    """A row whose target is "at least as fast as under gunicorn" is measured under both servers in turns, and
+    both keep the same round: the one with the median of their ratio to each other."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
+                               rounds=3, sql_repeats=1,
+                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    result = load.run(tiny_db, settings, only={"admin closed page 500"}, log=lambda _m: None, workdir=tmp_path)
+    assert "gunicorn --config" in result["commands"]["app_gunicorn"]
+    assert result["commands"]["app_gunicorn"].endswith(" wsgi:app")
+    (row,) = result["endpoints"]
+    under = row["under_gunicorn"]
+    assert len(row["rounds"]) == len(under["rounds"]) == 3
+    # six runs, each followed by one run of each yardstick, after the first run of each
+    assert len(result["bare_runs_rps"]) == len(result["bare_server_runs_rps"]) == 1 + 6
+    relative = [a["ratio_rps"] / b["ratio_rps"] for a, b in zip(row["rounds"], under["rounds"], strict=True)]
+    kept = sorted(range(3), key=lambda k: relative[k])[1]
+    assert row["rps"] == row["rounds"][kept]["rps"] and under["rps"] == under["rounds"][kept]["rps"]
+    for one in (row, under):
+        assert one["non2xx"] == 0 and one["socket_errors"] == 0 and one["rps"] > 0
+    names = [r["name"] for r in report.iter_rows(result)]
+    assert names[-2:] == ["admin closed page 500", "admin closed page 500, the app under gunicorn 4 x 4 (reference)"]
+    (target,) = [t for t in report.targets(result)
+                 if t["target"] == "admin closed page 500: throughput, x the bare app under gunicorn"]
+    assert target["met"] == (row["ratio"]["rps"] >= under["ratio"]["rps"])
+    assert f"the app under gunicorn 4 x 4, same round: {under['rps']:,.0f} req/s" in target["goal"]
+
+
 def test_readme_shows_the_last_results():
     """bench/README.md's results are what the report makes of bench/results/load.json."""
     result = json.loads((common.ROOT / "bench" / "results" / "load.json").read_text())
