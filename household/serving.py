@@ -8,7 +8,7 @@ line, so `make run`); the tests that start a server and the benchmark build the 
 |---|---|---|
 | HOST, PORT | 127.0.0.1, 5000 | --host, --port |
 | WEB_WORKERS | one per CPU | --workers (processes, each with its own interpreter) |
-| WEB_THREADS | 4 | --blocking-threads (threads per worker running the app) |
+| WEB_THREADS | 2 | --blocking-threads (threads per worker running the app; see the README on why 2) |
 | WEB_BACKLOG | 1024 | --backlog (connections queued by the kernel, per worker socket on Linux) |
 | WEB_BACKPRESSURE | WEB_BACKLOG / WEB_WORKERS | --backpressure (open connections a worker takes on) |
 | WEB_HEADER_TIMEOUT_SECONDS | 10 | --http1-header-read-timeout (also ends idle keep-alive) |
@@ -88,7 +88,7 @@ def settings(env: Mapping[str, str] | None = None) -> dict:
         "host": (env.get("HOST") or "127.0.0.1").strip(),
         "port": _int(env, "PORT", 5000, low=0, high=65535),
         "workers": workers,
-        "threads": _int(env, "WEB_THREADS", 4, low=1),
+        "threads": _int(env, "WEB_THREADS", 2, low=1),
         "backlog": backlog,
         "backpressure": _int(env, "WEB_BACKPRESSURE", max(1, backlog // workers), low=1),
         "header_timeout": _int(env, "WEB_HEADER_TIMEOUT_SECONDS", 10, low=1, high=60),

@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from household.extensions import db

@@ -20,7 +20,7 @@ def test_the_defaults():
     assert option(argv, "--interface") == "wsgi"
     assert (option(argv, "--host"), option(argv, "--port")) == ("127.0.0.1", "5000")
     assert option(argv, "--workers") == str(cpus())
-    assert option(argv, "--blocking-threads") == "4"
+    assert option(argv, "--blocking-threads") == "2"
     assert option(argv, "--backlog") == "1024"
     assert option(argv, "--backpressure") == str(1024 // cpus())
     assert option(argv, "--http") == "1"
