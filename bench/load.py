@@ -219,26 +219,34 @@ class Measurements:
                           for k in range(self.settings.rounds)])
 
     def in_turns(self, first: tuple[Server, Endpoint], second: tuple[Server, Endpoint]) -> tuple[dict, dict]:
-        """One endpoint under two servers, round by round in turns (which goes first alternating), so that both
-        see the same moments of a machine whose speed drifts; each run followed by both yardsticks as in
-        paired(). An endpoint asked once per request gets a third of its requests in each round, the same
-        third under both servers (each server with a cache of its own, so each request is new to both)."""
+        """One endpoint under two servers, round by round in turns, so that both see the same moments of a
+        machine whose speed drifts: an even number of rounds (the run's, rounded up), which server goes first
+        alternating, each run followed by both yardsticks as in paired(). An endpoint asked once per request
+        gets an equal part of its requests in each round, the same part under both servers (each server with a
+        cache of its own, so each request is new to both).
+
+        Each result's "turns_rps" is its mean throughput over the rounds: both servers answered the same
+        requests for the same time, half of the rounds each going first, so the drift of the machine cancels
+        without the yardsticks, whose own runs vary by 10-20% and would add their noise to the comparison.
+        The round kept for the table is the same for both.
+        """
+        n = self.settings.rounds + self.settings.rounds % 2
         runs: tuple[list[dict], list[dict]] = ([], [])
         pairs = [first, second]
         for _server, endpoint in pairs:
             if not endpoint.repeatable:
-                third = -(-len(endpoint.lines) // self.settings.rounds)
-                endpoint.chunks = [endpoint.lines[k:k + third] for k in range(0, len(endpoint.lines), third)]
-        for k in range(self.settings.rounds):
+                part = -(-len(endpoint.lines) // n)
+                endpoint.chunks = [endpoint.lines[k:k + part] for k in range(0, len(endpoint.lines), part)]
+        for k in range(n):
             for i in ((0, 1) if k % 2 == 0 else (1, 0)):
                 server, endpoint = pairs[i]
                 runs[i].append(self.one_round(server, endpoint, self.half, self.settings.warmup if k == 0 else 0))
-        # The same round of both, the one with the median of their ratio to each other: the thirds of an uncached
-        # row differ in cost (deep pages near the middle of the list take twice as long), so each server's own
-        # median round could come from different thirds.
+        # The same round of both, the one with the (lower) median of their ratio to each other: the parts of an
+        # uncached row differ in cost (deep pages near the middle of the list take twice as long), so each
+        # server's own median round could come from different parts.
         relative = [(a["ratio"]["rps"] or 0.0) / (b["ratio"]["rps"] or 1.0) for a, b in zip(*runs, strict=True)]
-        k = sorted(range(len(relative)), key=lambda i: relative[i])[(len(relative) - 1) // 2]
-        return self.kept(runs[0], k), self.kept(runs[1], k)
+        k = sorted(range(n), key=lambda i: relative[i])[(n - 1) // 2]
+        return tuple({**self.kept(r, k), "turns_rps": round(statistics.fmean(x["rps"] for x in r), 1)} for r in runs)
 
     def one_round(self, server: Server, endpoint: Endpoint, seconds: float, warmup: float) -> dict:
         """One run of the endpoint and, after it, one of each yardstick: its ratios to the yardsticks' runs
