@@ -19,10 +19,10 @@ CHART_TARGETS = {"services": 2.5, "customer requests": 2.0}
 P99_TARGET_MS = 15.0
 # The targets of these rows are "at least as fast as under gunicorn": each is measured in the same run, in turns,
 # under gunicorn serving the app as before (4 workers x 4 gthreads, bench.common.APP_GUNICORN_ENV), and its mean
-# throughput over the rounds must be at least that one's (load.Measurements.in_turns says why). The numbers are these ratios from the run of the machine the
-# targets were set on (2026-11-30T08:55:13+00:00, bench/results/load.json of commit 80edcb5), shown for
-# reference and used for results measured without the app under gunicorn. They are not portable: a faster
-# machine speeds the bare yardstick up more than reads bound by the database.
+# throughput over the rounds must be at least that one's (load.Measurements.in_turns says why). The numbers are
+# the rows' ratios to the yardstick in the run of 2026-11-30T08:55:13+00:00 (bench/results/load.json of commit
+# 80edcb5), shown for reference and used for results measured without the app under gunicorn. They are not
+# portable: a faster machine speeds the bare yardstick up more than reads bound by the database.
 GUNICORN_RATIOS = {"services search": 1.003, "services search, uncached, 1 connection": 0.024,
                    "services search, uncached": 0.046, "admin closed page 500": 0.975,
                    "admin closed deep pages, uncached, 1 connection": 0.010,
