@@ -29,6 +29,20 @@ def tiny_db(tmp_path_factory) -> str:
     return url
 
 
+def need_redis() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+
+
+def small_run(rounds: int, sql_repeats: int) -> common.Settings:
+    """A small server and short runs: enough to check that every part runs and is reported."""
+    return common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
+                           rounds=rounds, sql_repeats=sql_repeats,
+                           extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+
+
 def test_tiny_preset_counts_and_consistency(tiny_db):
     sizes = gen.PRESETS["tiny"]
     found = gen.check(tiny_db)
@@ -62,13 +76,8 @@ def test_dataset_is_deterministic_and_spread():
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
 def test_tiny_load_run(tiny_db, tmp_path):
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
-                               rounds=2, sql_repeats=3,
-                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    need_redis()
+    settings = small_run(rounds=2, sql_repeats=3)
     result = load.run(tiny_db, settings, only={"services", "customer requests"}, log=lambda _m: None,
                       workdir=tmp_path)
     rows = list(report.iter_rows(result))
@@ -124,17 +133,13 @@ def test_tiny_load_run(tiny_db, tmp_path):
     assert targets["Lighthouse mobile performance, home / a service page / login"]["verdict"] == "not measured"
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
 def test_tiny_rows_measured_in_turns_with_the_app_under_gunicorn(tiny_db, tmp_path):
     """A row whose target is "at least as fast as under gunicorn" is measured under both servers in turns, in an
     even number of rounds; both keep the same round (the lower median of their ratio to each other) and the
     verdict compares their mean throughput over the rounds."""
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
-                               rounds=3, sql_repeats=1,
-                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    need_redis()
+    settings = small_run(rounds=3, sql_repeats=1)
     result = load.run(tiny_db, settings, only={"admin closed page 500"}, log=lambda _m: None, workdir=tmp_path)
     assert "gunicorn --config" in result["commands"]["app_gunicorn"]
     assert result["commands"]["app_gunicorn"].endswith(" wsgi:app")
@@ -236,15 +241,10 @@ def test_crowded_calendars_never_double_book():
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
 def test_tiny_scheduling_run(tiny_db, tmp_path):
     """Free slots, next free times, bookings and the race: answered, measured, no double booking, plans explained."""
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    need_redis()
     from bench import scheduling
 
-    settings = common.Settings(connections=4, threads=2, duration=2, warmup=0, redis_url=REDIS_URL, customers=2,
-                               rounds=1, sql_repeats=2,
-                               extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2", "LOG_LEVEL": "WARNING"})
+    settings = small_run(rounds=1, sql_repeats=2)
     result = load.run(tiny_db, settings, only={"scheduling"}, log=lambda _m: None, workdir=tmp_path)
     rows = {r["name"]: r for r in result["endpoints"]}
     assert list(rows) == list(scheduling.NAMES)
@@ -278,10 +278,7 @@ def test_tiny_slow_clients(tiny_db, tmp_path):
     The same run as `make bench`'s 40 connections for 20 s, scaled down and bounded (about 10 s). The app's
     server has a 2 s header read timeout here, so it closes the slow connections, which open again.
     """
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    need_redis()
     from bench import slowclients
 
     settings = common.Settings(redis_url=REDIS_URL, extra_env={"WEB_WORKERS": "2", "WEB_THREADS": "2",
