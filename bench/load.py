@@ -47,8 +47,8 @@ class Endpoint:
     warmup_lines: list[str] | None = None
     expect: int = 200
     connections: int | None = None  # None: the run's
-    repeatable: bool = True  # False: each request asked once (uncached), so measured in one piece (in thirds
-    # by Measurements.in_turns)
+    repeatable: bool = True  # False: each request asked once (uncached), so measured in one piece (in equal
+    # parts, one a round, by Measurements.in_turns)
     group: str | None = None  # another name --only knows it by ("scheduling")
     server: str = "app"  # or "uncached": bench.uncached_app, the app with every cache read a miss
     accept: tuple[int, ...] = ()  # answers expected besides `expect` (the race's 409)
