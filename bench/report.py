@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import ROOT, describe_server
+from bench.common import APP_GUNICORN_ENV, ROOT, describe_server
 from bench.scheduling import SQL_CASES
 
 README = ROOT / "bench" / "README.md"
@@ -27,6 +27,7 @@ GUNICORN_RATIOS = {"services search": 1.003, "services search, uncached, 1 conne
                    "services search, uncached": 0.046, "admin closed page 500": 0.975,
                    "admin closed deep pages, uncached, 1 connection": 0.010,
                    "admin closed deep pages, uncached": 0.014}
+UNDER_GUNICORN = f"the app under gunicorn {APP_GUNICORN_ENV['WEB_WORKERS']} x {APP_GUNICORN_ENV['WEB_THREADS']}"
 LIGHTHOUSE_PERFORMANCE = 95
 RACE = "booking race, one professional's day (POST)"
 
@@ -69,7 +70,7 @@ def iter_rows(result: dict) -> Iterator[dict]:
     for row in result.get("endpoints", []):
         yield row
         if under := row.get("under_gunicorn"):
-            yield {**under, "name": f"{row['name']}, the app under gunicorn 4 x 4 (reference)"}
+            yield {**under, "name": f"{row['name']}, {UNDER_GUNICORN} (reference)"}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -110,7 +111,7 @@ def targets(result: dict) -> list[dict]:
         if (under := row.get("under_gunicorn")) and "turns_rps" in under:
             rounds = len(under["rounds"])
             add(f"{name}: throughput against the app under gunicorn, the same requests in {rounds} rounds in turns",
-                f">= {under['turns_rps']:,.1f} req/s (the app under gunicorn 4 x 4, mean of the rounds; kept round "
+                f">= {under['turns_rps']:,.1f} req/s ({UNDER_GUNICORN}, mean of the rounds; kept round "
                 f"{fine(under['ratio']['rps'])} x the bare app under gunicorn; {before:.3f} x in the run of "
                 "2026-11-30 08:55)",
                 f"{row['turns_rps']:,.1f} req/s (kept round {measured})", row["turns_rps"] >= under["turns_rps"])
