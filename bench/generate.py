@@ -45,7 +45,9 @@ from zoneinfo import ZoneInfo
 from bench.common import ADMIN_EMAIL, PASSWORD, make_app
 
 SEED = 20261123
-COUNT_SLOTS = 8  # household.models.service_request.COUNT_SLOTS (the triggers use the same)
+# household.models.service_request.COUNT_SLOTS and COUNT_BLOCK_IDS (the triggers use the same)
+COUNT_SLOTS = 8
+COUNT_BLOCK_IDS = 4096
 
 
 @dataclass(frozen=True)
@@ -750,8 +752,9 @@ def _fill_postgres(s, tables, data: Dataset, log, timings: dict) -> dict[str, in
         # The per-status counters' triggers did not fire under replica mode: count once.
         cur.execute("DELETE FROM request_status_counts")
         cur.execute(
-            "INSERT INTO request_status_counts (status, slot, n) "  # noqa: S608 - a constant
-            f"SELECT status, id % {COUNT_SLOTS}, count(*) FROM service_requests GROUP BY 1, 2"
+            "INSERT INTO request_status_counts (status, block, slot, n) "  # noqa: S608 - constants
+            f"SELECT status, id / {COUNT_BLOCK_IDS}, id % {COUNT_SLOTS}, count(*) "
+            "FROM service_requests GROUP BY 1, 2, 3"
         )
     raw.commit()
     s.commit()
@@ -802,6 +805,13 @@ def check(database_url: str) -> dict:
         result["status_count_mismatches"] = sum(
             1 for s in statuses if int(kept.get(s) or 0) != int(result["statuses"].get(s) or 0)
         )
+        # Where deep pages start: the counters per block of ids against the requests themselves.
+        block_counts = "SELECT status, {block}, {n} FROM {table} GROUP BY 1, 2"
+        kept_blocks = {(s, int(b)): int(n) for s, b, n in db.session.execute(text(block_counts.format(
+            block="block", n="sum(n)", table="request_status_counts"))) if n}
+        actual_blocks = {(s, int(b)): int(n) for s, b, n in db.session.execute(text(block_counts.format(
+            block=f"id / {COUNT_BLOCK_IDS}", n="count(*)", table="service_requests")))}
+        result["block_count_mismatches"] = len(set(kept_blocks.items()) ^ set(actual_blocks.items()))
         db.session.remove()
         db.engine.dispose()
     return result

@@ -27,6 +27,10 @@ GUNICORN_RATIOS = {"services search": 1.003, "services search, uncached, 1 conne
                    "services search, uncached": 0.046, "admin closed page 500": 0.975,
                    "admin closed deep pages, uncached, 1 connection": 0.010,
                    "admin closed deep pages, uncached": 0.014}
+# The issue sets its targets at 32 connections. The rows at one connection time one request after another: both
+# servers then run the same app code for the same request, and what they differ by (a fraction of a millisecond)
+# is within the rounds' noise for a request of 10 ms. They are compared and shown, not judged.
+ONE_CONNECTION = ", 1 connection"
 UNDER_GUNICORN = f"the app under gunicorn {APP_GUNICORN_ENV['WEB_WORKERS']} x {APP_GUNICORN_ENV['WEB_THREADS']}"
 LIGHTHOUSE_PERFORMANCE = 95
 RACE = "booking race, one professional's day (POST)"
@@ -108,13 +112,21 @@ def targets(result: dict) -> list[dict]:
         if not (row := by_name.get(name)):
             continue
         measured = f"{fine(row['ratio']['rps'])} x ({row['rps']:,.0f} req/s)"
+        reference = name.endswith(ONE_CONNECTION)
         if (under := row.get("under_gunicorn")) and "turns_rps" in under:
             rounds = len(under["rounds"])
-            add(f"{name}: throughput against the app under gunicorn, the same requests in {rounds} rounds in turns",
-                f">= {under['turns_rps']:,.1f} req/s ({UNDER_GUNICORN}, mean of the rounds; kept round "
-                f"{fine(under['ratio']['rps'])} x the bare app under gunicorn; {before:.3f} x in the run of "
-                "2026-11-30 08:55)",
-                f"{row['turns_rps']:,.1f} req/s (kept round {measured})", row["turns_rps"] >= under["turns_rps"])
+            ok = row["turns_rps"] >= under["turns_rps"]
+            against = (f"{under['turns_rps']:,.1f} req/s ({UNDER_GUNICORN}, mean of the rounds; kept round "
+                       f"{fine(under['ratio']['rps'])} x the bare app under gunicorn; {before:.3f} x in the run of "
+                       "2026-11-30 08:55)")
+            add(("(for reference) " if reference else "")
+                + f"{name}: throughput against the app under gunicorn, the same requests in {rounds} rounds in turns",
+                f"none; {against}" if reference else f">= {against}",
+                f"{row['turns_rps']:,.1f} req/s (kept round {measured})", None if reference else ok,
+                f"n/a ({row['turns_rps'] / under['turns_rps']:.2f} x)" if reference else None)
+        elif reference:
+            add(f"(for reference) {name}: throughput, x the bare app under gunicorn",
+                f"none; {before:.3f} x when gunicorn served the app", measured, None)
         else:
             add(f"{name}: throughput, x the bare app under gunicorn", f">= {before:.3f} x (gunicorn serving the app)",
                 measured, row["ratio"]["rps"] >= before)

@@ -52,3 +52,22 @@ def page_ids(s: Session, ids_query: Select, order_column, total: int, page: int,
     oldest_first = ids_query.order_by(None).order_by(order_column.asc())
     ids = list(s.execute(oldest_first.limit(size).offset(total - offset - size)).scalars())
     return ids[::-1]
+
+
+def page_ids_in_blocks(
+    s: Session, ids_query: Select, id_column, blocks: list[tuple[int, int]], block_ids: int, page: int, per_page: int
+) -> list[int]:
+    """The ids of one page (newest first by `id_column`), read from the block of ids it starts in.
+
+    `blocks` holds the query's exact number of rows in each block of ids (id // block_ids), highest
+    block first. Adding them up finds the block where the page starts, so the OFFSET walks at most
+    one block's rows instead of every row before the page. Past the last page: nothing to read.
+    """
+    offset = (page - 1) * per_page
+    before = 0
+    for block, n in blocks:
+        if before + n > offset:
+            in_block = ids_query.where(id_column < (block + 1) * block_ids)
+            return list(s.execute(in_block.limit(per_page).offset(offset - before)).scalars())
+        before += n
+    return []

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, SmallInteger, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from household.models.base import Base, UTCDateTime, utcnow
@@ -163,19 +174,22 @@ class RequestEvent(Base):
 
 
 COUNT_SLOTS = 8
+COUNT_BLOCK_IDS = 4096
 
 
 class RequestStatusCount(Base):
-    """How many requests have each status, exactly: kept by database triggers on service_requests.
+    """How many requests have each status, exactly, per block of ids: kept by database triggers.
 
     The admin's lists filtered by status only read their total from here instead of counting
-    hundreds of thousands of index entries. Each status is split over COUNT_SLOTS rows (by
-    request id) so that concurrent bookings rarely wait on the same counter row; a status's
-    total is the sum of its slots. Triggers and backfill: migration 5d2e7a4c9b13.
+    hundreds of thousands of index entries, and a deep page finds the block it starts in (request
+    ids id // COUNT_BLOCK_IDS) by adding up the blocks above it. Each status and block is split
+    over COUNT_SLOTS rows (by request id) so that concurrent bookings rarely wait on the same
+    counter row. Triggers and backfill: migrations 5d2e7a4c9b13 and d5a7c3e9f2b4.
     """
 
     __tablename__ = "request_status_counts"
 
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -6,11 +6,12 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, literal_column, select
 
 from household.domain.requests import status_total
 from household.extensions import db
 from household.models import STATUSES, RequestStatusCount, ServiceRequest
+from household.models.service_request import COUNT_BLOCK_IDS
 from tests.factories import Api
 
 
@@ -138,3 +139,70 @@ def test_bulk_statements_keep_the_counters_exact(app, market):
     assert counted(app) == {
         None: 10, "requested": 0, "assigned": 5, "completed": 0, "rejected": 0, "cancelled": 5, "closed": 0, "expired": 0
     }
+
+
+# Request ids on both sides of block edges (COUNT_BLOCK_IDS = 4096), some blocks empty, one far away.
+SPREAD_IDS = [4095, 4096, 4097, 8191, 8192, 8193, 8200, 12287, 20480, 20481, 20482, 20483, 100_000, 100_001]
+SPREAD_STATUSES = ["closed", "closed", "cancelled", "rejected"]
+
+
+def _spread(app, sources: list[int]) -> None:
+    """Copies of booked requests under ids spread over several blocks, in statuses that hold no time."""
+    table = ServiceRequest.__table__
+    columns = [c for c in table.c if c.name not in ("id", "status")]
+    with app.app_context():
+        for i, new_id in enumerate(SPREAD_IDS):
+            source = select(literal(new_id), literal(SPREAD_STATUSES[i % 4]), *columns).where(table.c.id == sources[i % len(sources)])
+            db.session.execute(table.insert().from_select(["id", "status", *(c.name for c in columns)], source))
+        db.session.commit()
+        db.session.remove()
+
+
+def blocks_match(app) -> None:
+    with app.app_context():
+        block = literal_column(f"id / {COUNT_BLOCK_IDS}")  # integer division on both databases
+        actual = db.session.execute(
+            select(ServiceRequest.status, block, func.count()).group_by(ServiceRequest.status, block)).all()
+        kept = db.session.execute(
+            select(RequestStatusCount.status, RequestStatusCount.block, func.sum(RequestStatusCount.n)).group_by(
+                RequestStatusCount.status, RequestStatusCount.block)).all()
+        db.session.remove()
+    assert {(s, b): n for s, b, n in kept if n} == {(s, b): n for s, b, n in actual}
+
+
+def test_every_page_of_the_admins_lists_across_blocks_of_ids(app, market):
+    """Pages found from the counters per block of ids are exactly the pages an OFFSET would give."""
+    booked = [market.book() for _ in range(4)]
+    market.act(booked[0]["id"], market.pro_token, action="accept")
+    _spread(app, [req["id"] for req in booked])
+    blocks_match(app)
+    with app.app_context():
+        every = db.session.execute(select(ServiceRequest.id, ServiceRequest.status).order_by(ServiceRequest.id.desc())).all()
+        db.session.remove()
+    for status in (None, "closed", "cancelled", "requested"):
+        expected = [i for i, s in every if status in (None, s)]
+        for per_page in (1, 3, 4, 100):
+            last = max(1, -(-len(expected) // per_page))
+            for page in range(1, last + 2):
+                query = f"?page={page}&per_page={per_page}" + (f"&status={status}" if status else "")
+                resp = market.api.get(f"/api/service-requests{query}", market.admin)
+                assert resp.status_code == 200, resp.get_json()
+                assert resp.headers["X-Total-Count"] == str(len(expected))
+                got = [r["id"] for r in resp.get_json()]
+                assert got == expected[(page - 1) * per_page:page * per_page], (status, per_page, page)
+
+
+def test_counters_follow_a_changed_id(app, market):
+    """An operator's fix-up that moves a request to another id moves its counter to the new block."""
+    booked = [market.book() for _ in range(2)]
+    _spread(app, [req["id"] for req in booked])
+    with app.app_context():
+        db.session.execute(ServiceRequest.__table__.update().where(ServiceRequest.id == 4095).values(id=50_000))
+        db.session.execute(ServiceRequest.__table__.update().where(ServiceRequest.id.in_([8191, 8192]))
+                           .values(id=ServiceRequest.id + 30_000, status="closed"))
+        db.session.commit()
+        db.session.remove()
+    blocks_match(app)
+    counted(app)
+    resp = market.api.get("/api/service-requests?status=closed&per_page=5", market.admin)
+    assert [r["id"] for r in resp.get_json()] == [100_001, 100_000, 50_000, 38_192, 38_191]

@@ -55,6 +55,7 @@ def test_tiny_preset_counts_and_consistency(tiny_db):
     assert found["rating_mismatches"] == 0
     assert found["orphans"] == 0
     assert found["status_count_mismatches"] == 0
+    assert found["block_count_mismatches"] == 0
     assert 0 < found["rated_closed"] < found["statuses"]["closed"]
     assert found["blocked_users"] >= 1
     assert found["approvals"]["approved"] > sizes.professionals // 2
@@ -325,5 +326,21 @@ def test_percentile_and_report_parts():
     assert found == {"Lighthouse mobile performance, home": "met", "Lighthouse accessibility, home": "met",
                      "Lighthouse mobile performance, login": "MISSED", "Lighthouse accessibility, login": "met"}
     assert "| home (`/`) | 96 | 100 |" in report.lighthouse_table(lh)
+    # In turns with the app under gunicorn: judged at 32 connections, shown at one (the targets are at 32)
+    def turns(name: str, rps: float, under_rps: float) -> dict:
+        rounds = [{"rps": rps}] * 4
+        return {"name": name, "rps": rps, "turns_rps": rps, "ratio": {"rps": rps / 9000}, "rounds": rounds, "p95_ms": 12.0,
+                "under_gunicorn": {"rps": under_rps, "turns_rps": under_rps, "ratio": {"rps": under_rps / 9000},
+                                   "rounds": [{"rps": under_rps}] * 4}}
+
+    rows = [turns("admin closed deep pages, uncached", 150.0, 160.0),
+            turns("admin closed deep pages, uncached, 1 connection", 80.0, 100.0)]
+    found = {t["target"]: t for t in report.targets({"endpoints": rows}) if "in turns" in t["target"]}
+    deep = found["admin closed deep pages, uncached: throughput against the app under gunicorn, the same requests in "
+                 "4 rounds in turns"]
+    assert deep["verdict"] == "MISSED" and deep["goal"].startswith(">= 160.0 req/s")
+    one = found["(for reference) admin closed deep pages, uncached, 1 connection: throughput against the app under "
+                "gunicorn, the same requests in 4 rounds in turns"]
+    assert one["met"] is None and one["verdict"] == "n/a (0.80 x)" and one["goal"].startswith("none; 100.0 req/s")
     gap = {"when": "now", "missing": "bench/lighthouse.py could not be imported"}
     assert report.lighthouse_table(gap) == "_Lighthouse was not run: bench/lighthouse.py could not be imported._"
