@@ -125,14 +125,18 @@ def endpoints(picks: Picks, customer_tokens: list[str], admin_token: str, only: 
         Endpoint("admin closed page 500", "GET", deep, [f"GET\t{deep}\t{admin_token}\t-"]),
     ]
     if picks.closed_pages > 600:
-        # Pages 500 to the last, none asked twice, so never from the cache: one connection from the
-        # last page down first (one request's own latency, no queue), then 32 connections from 500 up.
-        lines = [f"GET\t/api/service-requests?status=closed&page={p}\t{admin_token}\t-"
-                 for p in range(500, picks.closed_pages + 1)]
+        # Pages past 500, none asked twice, so never from the cache: one connection from the last page
+        # down first (one request's own latency, no queue), then 32 connections from page 500 up. Each row
+        # has pages of its own (100 and 99 a page: other cache keys), or the second would find the first's.
+        def pages(per_page: int) -> list[str]:
+            last = -(-picks.closed_pages * 100 // per_page)
+            return [f"GET\t/api/service-requests?status=closed&page={p}&per_page={per_page}\t{admin_token}\t-"
+                    for p in range(501 * 100 // per_page, last + 1)]
+
         warm = [f"GET\t/api/service-requests?status=closed&page={p}\t{admin_token}\t-" for p in range(100, 500)]
-        out += [Endpoint("admin closed deep pages, uncached, 1 connection", "GET", deep, lines[::-1], warm,
+        out += [Endpoint("admin closed deep pages, uncached, 1 connection", "GET", deep, pages(100)[::-1], warm,
                          connections=1, repeatable=False),
-                Endpoint("admin closed deep pages, uncached", "GET", deep, lines, warm, repeatable=False)]
+                Endpoint("admin closed deep pages, uncached", "GET", deep, pages(99), warm, repeatable=False)]
     if len(picks.search_combos) > 200:
         # Every (word, PIN code) pair that matches, with several page sizes: each URL is a cache key of its
         # own, asked once (the one-connection run takes the odd page sizes, the 32-connection run the even).
@@ -186,10 +190,15 @@ class Measurements:
         common.settle(self.url)
         load_before = os.getloadavg()[0]
         cpu_before = server.cpu_seconds()
+        lines = endpoint.run_lines()
         raw = common.wrk(server.base + endpoint.path, self.workdir, endpoint.name, threads=threads,
-                         connections=connections, seconds=seconds, lines=endpoint.run_lines(),
-                         count_statuses=endpoint.count_statuses)
+                         connections=connections, seconds=seconds, lines=lines, count_statuses=endpoint.count_statuses)
         result = common.summarise(raw)
+        if not endpoint.repeatable and lines and result["requests"] > len(lines):
+            # wrk ran through the rotation and started it again: those requests were answered from the cache.
+            result["repeated"] = result["requests"] - len(lines)
+            self.log(f"  {endpoint.name}: {result['repeated']:,} requests asked a second time (only {len(lines):,} "
+                     "are new)")
         result["server_cpu_ms"] = common.cpu_ms_per_request(server.cpu_seconds() - cpu_before, result["requests"])
         result["loadavg_1m_before"] = round(load_before, 2)
         result["connections"] = connections
@@ -267,7 +276,7 @@ class Measurements:
             kept = sorted(rounds, key=lambda r: r["ratio"]["rps"] or 0.0)[(len(rounds) - 1) // 2]
         else:
             kept = rounds[index]
-        extra = ("statuses", "unexpected", "race")
+        extra = ("statuses", "unexpected", "race", "repeated")
         return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"],
                                     "ratio_server_bare_rps": r["ratio_server_bare"]["rps"], "p99_ms": r["p99_ms"],
                                     "server_cpu_ms": r["server_cpu_ms"], **{k: r[k] for k in extra if k in r}}

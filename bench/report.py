@@ -116,6 +116,9 @@ def targets(result: dict) -> list[dict]:
         if (under := row.get("under_gunicorn")) and "turns_rps" in under:
             rounds = len(under["rounds"])
             ok = row["turns_rps"] >= under["turns_rps"]
+            repeated = sum(r.get("repeated", 0) for r in row["rounds"] + under["rounds"])
+            if repeated:  # some answers came from the cache: not the row it claims to be
+                ok, measured = None, f"{measured}; {repeated:,} requests asked a second time, not judged"
             against = (f"{under['turns_rps']:,.1f} req/s ({UNDER_GUNICORN}, mean of the rounds; kept round "
                        f"{fine(under['ratio']['rps'])} x the bare app under gunicorn; {before:.3f} x in the run of "
                        "2026-11-30 08:55)")
