@@ -34,6 +34,11 @@ def _of(keys: dict[str, str], row: str = "") -> list[str]:
     return [e.format(r=row) for e in keys.values()]
 
 
+def _function(name: str, body: str) -> str:
+    return (f"CREATE FUNCTION request_status_counts_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {body} RETURN NULL; END $$")
+
+
 def _postgresql(keys: dict[str, str]) -> list[str]:
     """Statement-level triggers with transition tables: a bulk statement moves each counter once."""
     names = ", ".join(keys)
@@ -47,29 +52,12 @@ def _postgresql(keys: dict[str, str]) -> list[str]:
     # An UPDATE moves only the rows whose (id, status) changed: what the old rows had and the new ones
     # lack, and the other way round (a set difference, since a changed id cannot be joined on).
     changed = "(SELECT id, status FROM {one} EXCEPT ALL SELECT id, status FROM {other}) {alias}"
+    gone = changed.format(one="old_rows", other="new_rows", alias="gone")
+    came = changed.format(one="new_rows", other="old_rows", alias="came")
     return [
-        f"""
-        CREATE FUNCTION request_status_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          {add.format(sign="", rows="new_rows")}
-          RETURN NULL;
-        END $$
-        """,
-        f"""
-        CREATE FUNCTION request_status_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          {add.format(sign="-", rows="old_rows")}
-          RETURN NULL;
-        END $$
-        """,
-        f"""
-        CREATE FUNCTION request_status_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          {add.format(sign="-", rows=changed.format(one="old_rows", other="new_rows", alias="gone"))}
-          {add.format(sign="", rows=changed.format(one="new_rows", other="old_rows", alias="came"))}
-          RETURN NULL;
-        END $$
-        """,
+        _function("insert", add.format(sign="", rows="new_rows")),
+        _function("delete", add.format(sign="-", rows="old_rows")),
+        _function("update", add.format(sign="-", rows=gone) + " " + add.format(sign="", rows=came)),
         "CREATE TRIGGER service_requests_count_insert AFTER INSERT ON service_requests "
         "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION request_status_counts_insert()",
         "CREATE TRIGGER service_requests_count_delete AFTER DELETE ON service_requests "
