@@ -251,8 +251,8 @@ class Measurements:
                 server, endpoint = pairs[i]
                 runs[i].append(self.one_round(server, endpoint, self.half, self.settings.warmup if k == 0 else 0))
         # The same round of both, the one with the (lower) median of their ratio to each other: the parts of an
-        # uncached row differ in cost (deep pages near the middle of the list take twice as long), so each
-        # server's own median round could come from different parts.
+        # uncached row can differ in cost (searches of more or fewer matches), so each server's own median round
+        # could come from different parts.
         relative = [(a["ratio"]["rps"] or 0.0) / (b["ratio"]["rps"] or 1.0) for a, b in zip(*runs, strict=True)]
         k = sorted(range(n), key=lambda i: relative[i])[(n - 1) // 2]
         return tuple({**self.kept(r, k), "turns_rps": round(statistics.fmean(x["rps"] for x in r), 1)} for r in runs)

@@ -575,8 +575,3 @@ def status_blocks(s: Session, status: str | None) -> list[tuple[int, int]]:
         stmt = stmt.where(RequestStatusCount.status == status)
     rows = s.execute(stmt.group_by(RequestStatusCount.block).order_by(RequestStatusCount.block.desc()))
     return [(block, int(n)) for block, n in rows]
-
-
-def status_total(s: Session, status: str | None) -> int:
-    """How many requests have `status` (all of them for None), from the trigger-kept counters."""
-    return sum(n for _, n in status_blocks(s, status))
