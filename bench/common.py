@@ -117,7 +117,8 @@ def make_app(url: str, **overrides):
 
 
 # Cache key prefixes of the servers and in-process apps the benchmarks start.
-BENCH_PREFIXES = ("hs:", "hs-bench-sql:")
+# The app's own (the default), the SQL analysis's, and the app's under gunicorn (the rows measured in turns).
+BENCH_PREFIXES = ("hs:", "hs-bench-sql:", APP_GUNICORN_ENV["CACHE_KEY_PREFIX"])
 
 
 def flush_redis(url: str) -> None:

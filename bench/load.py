@@ -277,9 +277,11 @@ class Measurements:
         else:
             kept = rounds[index]
         extra = ("statuses", "unexpected", "race", "repeated")
+        # Every round's errors too: a round answered partly with errors is fast for the wrong reason.
         return {**kept, "rounds": [{"rps": r["rps"], "ratio_rps": r["ratio"]["rps"],
                                     "ratio_server_bare_rps": r["ratio_server_bare"]["rps"], "p99_ms": r["p99_ms"],
-                                    "server_cpu_ms": r["server_cpu_ms"], **{k: r[k] for k in extra if k in r}}
+                                    "server_cpu_ms": r["server_cpu_ms"], "non2xx": r["non2xx"],
+                                    "socket_errors": r["socket_errors"], **{k: r[k] for k in extra if k in r}}
                                    for r in rounds]}
 
 

@@ -117,8 +117,14 @@ def targets(result: dict) -> list[dict]:
             rounds = len(under["rounds"])
             ok = row["turns_rps"] >= under["turns_rps"]
             repeated = sum(r.get("repeated", 0) for r in row["rounds"] + under["rounds"])
-            if repeated:  # some answers came from the cache: not the row it claims to be
+            ours, theirs = (sum(r.get("non2xx", 0) + r.get("socket_errors", 0) for r in x["rounds"])
+                            for x in (row, under))
+            if ours:  # fast for the wrong reason, and errors fail a row anyway
+                ok, measured = False, f"{measured}; {ours:,} errors in its rounds"
+            elif repeated:  # some answers came from the cache: not the row it claims to be
                 ok, measured = None, f"{measured}; {repeated:,} requests asked a second time, not judged"
+            elif theirs:
+                ok, measured = None, f"{measured}; {theirs:,} errors under gunicorn, not judged"
             against = (f"{under['turns_rps']:,.1f} req/s ({UNDER_GUNICORN}, mean of the rounds; kept round "
                        f"{fine(under['ratio']['rps'])} x the bare app under gunicorn; {before:.3f} x in the run of "
                        "2026-11-30 08:55)")

@@ -154,7 +154,11 @@ def test_tiny_rows_measured_in_turns_with_the_app_under_gunicorn(tiny_db, tmp_pa
     assert row["rps"] == row["rounds"][kept]["rps"] and under["rps"] == under["rounds"][kept]["rps"]
     for one in (row, under):
         assert one["non2xx"] == 0 and one["socket_errors"] == 0 and one["rps"] > 0
+        assert all(r["non2xx"] == 0 and r["socket_errors"] == 0 for r in one["rounds"])
         assert one["turns_rps"] == pytest.approx(sum(r["rps"] for r in one["rounds"]) / 4, abs=0.1)
+    # Both apps found Redis as one that has been up all along: neither stopped caching identities for two
+    # minutes (household.cache.FLUSHED_SECONDS), which would have timed token lookups in the database.
+    assert redis.Redis.from_url(REDIS_URL).keys("*flushed") == []
     names = [r["name"] for r in report.iter_rows(result)]
     assert names[-2:] == ["admin closed page 500", "admin closed page 500, the app under gunicorn 4 x 4 (reference)"]
     (target,) = [t for t in report.targets(result) if t["target"] == (
@@ -346,5 +350,14 @@ def test_percentile_and_report_parts():
     rows[0]["rounds"] = [{"rps": 150.0}, {"rps": 150.0, "repeated": 40}, {"rps": 150.0}, {"rps": 150.0}]
     (deep,) = [t for t in report.targets({"endpoints": rows[:1]}) if "in turns" in t["target"]]
     assert deep["met"] is None and deep["verdict"] == "n/a" and "40 requests asked a second time" in deep["measured"]
+    # errors in any round: the app's fail the row (even where it is faster), gunicorn's leave it unjudged
+    rows[0] = turns("admin closed deep pages, uncached", 170.0, 160.0)
+    rows[0]["rounds"] = [{"rps": 170.0, "non2xx": 0, "socket_errors": 0}] * 3 + [{"rps": 170.0, "socket_errors": 3}]
+    (deep,) = [t for t in report.targets({"endpoints": rows[:1]}) if "in turns" in t["target"]]
+    assert deep["verdict"] == "MISSED" and "3 errors in its rounds" in deep["measured"]
+    rows[0] = turns("admin closed deep pages, uncached", 170.0, 160.0)
+    rows[0]["under_gunicorn"]["rounds"] = [{"rps": 160.0, "non2xx": 5}] + [{"rps": 160.0}] * 3
+    (deep,) = [t for t in report.targets({"endpoints": rows[:1]}) if "in turns" in t["target"]]
+    assert deep["met"] is None and "5 errors under gunicorn, not judged" in deep["measured"]
     gap = {"when": "now", "missing": "bench/lighthouse.py could not be imported"}
     assert report.lighthouse_table(gap) == "_Lighthouse was not run: bench/lighthouse.py could not be imported._"
